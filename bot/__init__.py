@@ -1,0 +1,1 @@
+"""sendbot: keeps a school's SEND training alive in chat."""

@@ -1,0 +1,85 @@
+"""The composition root: builds the engine, chat ports, services and scheduler from Settings."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+
+from bot.chat.local.adapter import LocalChat
+from bot.config import Settings
+from bot.scheduling.ticker import Ticker
+from bot.services.chat_port import ChatPort
+from bot.services.clock import Clock, SystemClock
+from bot.services.dispatcher import Dispatcher, DispatchPolicy
+from bot.services.inbound import Inbound
+from bot.storage.database import Database, make_engine
+from bot.storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Sendbot:
+    """Everything a running sendbot is made of, built once and handed to whoever needs it."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    local: LocalChat
+    ports: dict[str, ChatPort]
+    platform: str
+    inbound: Inbound
+    dispatcher: Dispatcher
+    ticker: Ticker
+
+
+def choose_platform(settings: Settings) -> str:
+    """The chat platform staff are reached on; local until Slack or Teams is configured."""
+    return "local" if settings.chat_platform in ("auto", "local") else settings.chat_platform
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
+    """Build the whole graph. Nothing here runs until the caller starts it."""
+    clock = clock or SystemClock()
+    db = Database(make_engine(settings.database_url))
+    local = LocalChat(db, clock, settings.local_send_rate_per_second)
+    ports: dict[str, ChatPort] = {local.platform: local}
+    platform = choose_platform(settings)
+    dispatcher = Dispatcher(
+        db,
+        ports,
+        clock,
+        DispatchPolicy(
+            batch_size=settings.dispatch_batch_size,
+            max_attempts=settings.dispatch_max_attempts,
+            retry_base_seconds=settings.dispatch_retry_base_seconds,
+            lease_seconds=settings.dispatch_lease_seconds,
+        ),
+        worker_id=f"{socket.gethostname()}:{os.getpid()}",
+    )
+    ticker = Ticker(
+        db,
+        dispatcher,
+        clock,
+        platform,
+        tick_seconds=settings.scheduler_tick_seconds,
+        dispatch_seconds=settings.dispatch_interval_seconds,
+    )
+    return Sendbot(
+        settings=settings,
+        db=db,
+        clock=clock,
+        local=local,
+        ports=ports,
+        platform=platform,
+        inbound=Inbound(db, ports, clock),
+        dispatcher=dispatcher,
+        ticker=ticker,
+    )
+
+
+def prepare_database(app: Sendbot) -> None:
+    """Bring the schema up to date (every start does this; it is safe to repeat)."""
+    upgrade(app.db.engine)

@@ -1,0 +1,1 @@
+"""The built-in local chat: direct messages kept in the database and shown on a web page."""

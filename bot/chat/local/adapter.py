@@ -1,0 +1,106 @@
+"""The local platform's side of the chat port: a mailbox per person in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.chat.pacing import Pacer
+from bot.services.chat_port import Message, MessageRef, NotReachable, Recipient
+from bot.services.clock import Clock
+from bot.storage.database import Database
+from bot.storage.local_chat import LocalMessage
+from bot.storage.staff import ChatIdentity
+
+PLATFORM = "local"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A message as the local page shows it."""
+
+    id: int
+    message: Message
+    created_at: datetime
+    updated_at: datetime
+
+
+class LocalChat:
+    """Sends by storing; the /local page reads the mailbox and posts presses back."""
+
+    platform = PLATFORM
+
+    def __init__(self, db: Database, clock: Clock, rate_per_second: float = 0.0) -> None:
+        self.db = db
+        self.clock = clock
+        self.pacer = Pacer(rate_per_second)
+
+    async def send(self, recipient: Recipient, message: Message, send_key: str) -> MessageRef:
+        await self.pacer.wait()
+        now = self.clock.now()
+        return await self.db.run(lambda s: self._store(s, recipient, message, send_key, now))
+
+    def _store(
+        self, session: Session, recipient: Recipient, message: Message, key: str, now: datetime
+    ) -> MessageRef:
+        known = session.exec(
+            select(ChatIdentity.id).where(
+                ChatIdentity.platform == PLATFORM,
+                ChatIdentity.platform_user_id == recipient.platform_user_id,
+            )
+        ).first()
+        if known is None:
+            raise NotReachable(f"nobody called {recipient.platform_user_id} uses the local chat")
+        earlier = session.exec(select(LocalMessage.id).where(LocalMessage.send_key == key)).first()
+        if earlier is not None:
+            # Sent before a crash, not yet recorded as sent: the same message, not a second copy.
+            return MessageRef(PLATFORM, {"id": earlier})
+        row = LocalMessage(
+            recipient=recipient.platform_user_id,
+            send_key=key,
+            body=message.to_dict(),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        try:
+            session.flush()
+        except IntegrityError:
+            # Another worker stored it a moment ago.
+            session.rollback()
+            same = session.exec(select(LocalMessage.id).where(LocalMessage.send_key == key)).one()
+            return MessageRef(PLATFORM, {"id": same})
+        return MessageRef(PLATFORM, {"id": row.id})
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        now = self.clock.now()
+        await self.db.run(lambda s: self._replace(s, int(ref.data["id"]), message, now))
+
+    @staticmethod
+    def _replace(session: Session, message_id: int, message: Message, now: datetime) -> None:
+        row = session.get(LocalMessage, message_id)
+        if row is None:
+            raise LookupError(f"no local message {message_id}")
+        row.body = message.to_dict()
+        row.updated_at = now
+        session.add(row)
+
+    def mailbox(self, session: Session, user_id: str) -> list[Shown]:
+        """Everything sent to this person, newest first."""
+        rows = session.exec(
+            select(LocalMessage)
+            .where(LocalMessage.recipient == user_id)
+            .order_by(LocalMessage.id.desc())  # type: ignore[union-attr]
+        ).all()
+        return [
+            Shown(r.id, Message.from_dict(r.body), r.created_at, r.updated_at)  # type: ignore[arg-type]
+            for r in rows
+        ]
+
+    def owner_of(self, session: Session, message_id: int) -> str | None:
+        """Whose mailbox a message is in."""
+        row = session.get(LocalMessage, message_id)
+        return row.recipient if row else None

@@ -1,0 +1,146 @@
+"""The one typed Settings class: the only place that reads the environment."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the text names it and says what is allowed."""
+
+
+class Settings(BaseSettings):
+    """Everything sendbot can be told from outside, with safe defaults for one laptop."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_url: str = Field(
+        "sqlite:///var/sendbot.db",
+        description="a SQLAlchemy URL: sqlite:///path/to/file.db or postgresql+psycopg://user@host/db",
+    )
+    host: str = Field("127.0.0.1", description="the address the web app listens on")
+    port: int = Field(8000, ge=1, le=65535, description="a port number from 1 to 65535")
+    public_url: str = Field(
+        "",
+        description="the address staff use to reach the web pages, e.g. https://sendbot.school.org"
+        " (empty: http://HOST:PORT)",
+    )
+    demo_mode: bool = Field(
+        True, description="true or false: load the demo school into an empty database"
+    )
+    chat_platform: Literal["auto", "local"] = Field(
+        "auto", description="auto or local (Slack and Teams come with their own settings)"
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="a random string of at least 32 characters that signs web sign-ins"
+        " (required unless the app is in demo mode on this computer only)",
+    )
+    briefings_dir: str = Field("briefings", description="the folder of briefing files")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="DEBUG, INFO, WARNING or ERROR"
+    )
+    scheduler_tick_seconds: int = Field(
+        60, ge=1, le=3600, description="seconds between planning ticks, 1 to 3600"
+    )
+    dispatch_interval_seconds: float = Field(
+        2.0, gt=0, le=300, description="seconds between outbox drains, more than 0 and up to 300"
+    )
+    dispatch_batch_size: int = Field(
+        200, ge=1, le=5000, description="deliveries claimed at a time, 1 to 5000"
+    )
+    dispatch_max_attempts: int = Field(
+        6, ge=1, le=50, description="tries before a delivery is given up, 1 to 50"
+    )
+    dispatch_retry_base_seconds: float = Field(
+        30.0, gt=0, le=3600, description="first retry delay in seconds; it doubles each time"
+    )
+    dispatch_lease_seconds: float = Field(
+        120.0,
+        gt=0,
+        le=3600,
+        description="seconds after which a delivery claimed by a stopped process is taken again",
+    )
+    local_send_rate_per_second: float = Field(
+        0.0, ge=0, description="cap on local chat messages a second; 0 means no cap"
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql")):
+            raise ValueError("must start with sqlite:/// or postgresql")
+        if value.startswith("postgresql://"):
+            # We install psycopg 3; name its driver so SQLAlchemy does not look for psycopg2.
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters long")
+        return value
+
+    @property
+    def listens_on_loopback(self) -> bool:
+        """True when only this computer can reach the web app."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def demo_sign_in_allowed(self) -> bool:
+        """The persona picker exists only for a demo on this computer (DESIGN.md)."""
+        return self.demo_mode and self.listens_on_loopback
+
+    @property
+    def base_url(self) -> str:
+        """Where links in chat messages point."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning a validation failure into one line per bad setting."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+    if settings.secret_key is None and not settings.demo_sign_in_allowed:
+        raise SettingsError(
+            "Setting SECRET_KEY is missing: it is required unless DEMO_MODE is true and HOST is"
+            " 127.0.0.1. Allowed: " + _description("secret_key")
+        )
+    return settings
+
+
+def _description(field: str) -> str:
+    return Settings.model_fields[field].description or ""
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line per bad setting: its variable name, what was wrong and what is allowed."""
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        given = error.get("input")
+        shown = "" if field == "secret_key" or isinstance(given, dict) else f" (given: {given!r})"
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(
+            f"Setting {field.upper()} is not valid: {message}{shown}. "
+            f"Allowed: {_description(field) if field in Settings.model_fields else '-'}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,65 @@
+"""Who a briefing is for, written the way a SENDCO would write it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.people import JobRole, Role
+
+_JOB_ROLE_WORDS = {
+    "teachers": JobRole.TEACHER,
+    "teaching assistants": JobRole.TEACHING_ASSISTANT,
+    "support staff": JobRole.SUPPORT_STAFF,
+    "senior leaders": JobRole.SENIOR_LEADER,
+}
+_ROLE_WORDS = {"line managers": Role.LINE_MANAGER}
+ALLOWED = (
+    "all, "
+    + ", ".join([*_JOB_ROLE_WORDS, *_ROLE_WORDS])
+    + ", or department: NAME (e.g. department: Science)"
+)
+
+
+class AudienceError(ValueError):
+    """An audience word sendbot does not know; the text says what is allowed."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """What an audience rule looks at in a person."""
+
+    job_role: str
+    department: str
+    roles: frozenset[Role]
+
+
+def check_audience(selectors: list[str]) -> list[str]:
+    """The selectors in their tidy form; raises AudienceError naming the first unknown one."""
+    if not selectors:
+        raise AudienceError(f"the audience is empty. Allowed: {ALLOWED}")
+    tidy = []
+    for raw in selectors:
+        text = " ".join(str(raw).split()).lower()
+        if text == "all" or text in _JOB_ROLE_WORDS or text in _ROLE_WORDS:
+            tidy.append(text)
+        elif text.startswith("department:") and text.removeprefix("department:").strip():
+            tidy.append("department: " + " ".join(str(raw).split(":", 1)[1].split()))
+        else:
+            raise AudienceError(f"'{raw}' is not an audience sendbot knows. Allowed: {ALLOWED}")
+    return tidy
+
+
+def is_in_audience(selectors: list[str], member: Member) -> bool:
+    """True when any selector takes in this person."""
+    for selector in selectors:
+        if selector == "all":
+            return True
+        if _JOB_ROLE_WORDS.get(selector) == member.job_role:
+            return True
+        if selector in _ROLE_WORDS and _ROLE_WORDS[selector] in member.roles:
+            return True
+        if selector.startswith("department: "):
+            wanted = selector.removeprefix("department: ").casefold()
+            if member.department.casefold() == wanted:
+                return True
+    return False

@@ -1,0 +1,1 @@
+"""The scheduler's jobs: each tick calls one service."""

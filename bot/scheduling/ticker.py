@@ -1,0 +1,113 @@
+"""APScheduler jobs: plan what has fallen due each tick, and drain the outbox often."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.services.briefings import plan_due_briefings
+from bot.services.clock import Clock
+from bot.services.dispatcher import Dispatcher
+from bot.services.errors import apology
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobHealth:
+    """When each job last finished, and whether it failed; /healthz shows this."""
+
+    last_ok: dict[str, datetime] = field(default_factory=dict)
+    last_error: dict[str, datetime] = field(default_factory=dict)
+
+
+class Ticker:
+    """Owns the scheduler and the jobs it runs."""
+
+    def __init__(
+        self,
+        db: Database,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        platform: str,
+        tick_seconds: float,
+        dispatch_seconds: float,
+    ) -> None:
+        self.db = db
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self.platform = platform
+        self.tick_seconds = tick_seconds
+        self.dispatch_seconds = dispatch_seconds
+        self.health = JobHealth()
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+
+    def start(self) -> None:
+        """Start ticking at once; must be called inside the running event loop."""
+        first = self.clock.now()
+        for name, job, seconds in (
+            ("plan", self.plan, self.tick_seconds),
+            ("dispatch", self.dispatch, self.dispatch_seconds),
+        ):
+            self.scheduler.add_job(
+                self.guarded(name, job),
+                "interval",
+                seconds=seconds,
+                id=name,
+                next_run_time=first,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        self.dispatcher.stopping = True
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    @property
+    def running(self) -> bool:
+        return bool(self.scheduler.running)
+
+    def guarded(
+        self, name: str, job: Callable[[], Awaitable[object]]
+    ) -> Callable[[], Awaitable[None]]:
+        """Wrap a job so that a failure is logged once and the scheduler carries on."""
+
+        async def run() -> None:
+            try:
+                await job()
+            except Exception:  # noqa: BLE001 - a job must never stop the scheduler
+                apology(f"running the {name} job")
+                self.health.last_error[name] = self.clock.now()
+            else:
+                self.health.last_ok[name] = self.clock.now()
+
+        run.__name__ = f"sendbot_{name}"
+        return run
+
+    async def plan(self) -> int:
+        """Plan deliveries for whatever has fallen due; wake the dispatcher if there are any."""
+        now = self.clock.now()
+        created = await self.db.run(lambda s: plan_due_briefings(s, now, self.platform))
+        if created:
+            log.info("planned %d deliveries", created)
+            self.wake_dispatcher()
+        return created
+
+    async def dispatch(self) -> None:
+        report = await self.dispatcher.drain()
+        if report.counts:
+            log.info("dispatched: %s", report.counts)
+
+    def wake_dispatcher(self) -> None:
+        """Run the dispatch job now rather than at its next interval."""
+        job = self.scheduler.get_job("dispatch")
+        if job is not None:
+            job.modify(next_run_time=self.clock.now())

@@ -1,0 +1,1 @@
+"""Use cases: each takes a unit of work (a session) and plain values, and returns plain values."""

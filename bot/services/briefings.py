@@ -1,0 +1,241 @@
+"""Briefings: store them, plan them for their audience, and record who has read them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot.domain.audience import Member, is_in_audience
+from bot.domain.briefing import BriefingDraft
+from bot.domain.calendar import next_sending_moment
+from bot.domain.people import roles_from_text
+from bot.services.errors import UserError
+from bot.services.outbox import PlannedDelivery, plan
+from bot.services.school_calendar import availability_of, calendar_for
+from bot.storage.briefing import Acknowledgement, Briefing
+from bot.storage.outbox import Delivery
+from bot.storage.school import School
+from bot.storage.staff import Staff
+
+KIND = "briefing"
+
+
+@dataclass
+class SaveSummary:
+    """How many briefings a load created, changed and left as they were."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def content_hash(draft: BriefingDraft) -> str:
+    """A fingerprint of what staff would read, so reloading the same file changes nothing."""
+    payload = json.dumps(
+        [draft.title, list(draft.bullets), list(draft.audience), draft.send_on.isoformat()]
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def save_briefings(
+    session: Session, school_id: int, drafts: list[BriefingDraft], now: datetime, source: str
+) -> SaveSummary:
+    """Store new briefings and changes to ones not yet sent; all or nothing.
+
+    A briefing already sent cannot be changed under staff who have read it: that is refused
+    with its name, and nothing is stored.
+    """
+    existing = {
+        b.slug: b
+        for b in session.exec(select(Briefing).where(Briefing.school_id == school_id)).all()
+    }
+    summary = SaveSummary()
+    refused = []
+    for draft in drafts:
+        digest = content_hash(draft)
+        stored = existing.get(draft.slug)
+        if stored is None:
+            session.add(
+                Briefing(
+                    school_id=school_id,
+                    slug=draft.slug,
+                    title=draft.title,
+                    bullets=list(draft.bullets),
+                    audience=list(draft.audience),
+                    send_on=draft.send_on,
+                    source=source,
+                    content_hash=digest,
+                    created_at=now,
+                )
+            )
+            summary.created += 1
+        elif stored.content_hash == digest:
+            summary.unchanged += 1
+        elif stored.status != "scheduled":
+            refused.append(draft.slug)
+        else:
+            stored.title, stored.bullets = draft.title, list(draft.bullets)
+            stored.audience, stored.send_on = list(draft.audience), draft.send_on
+            stored.content_hash = digest
+            session.add(stored)
+            summary.updated += 1
+    if refused:
+        session.rollback()
+        raise UserError(
+            "These briefings have already been sent, so they cannot be changed: "
+            + ", ".join(refused)
+            + ". Save the new text under a new file name instead. Nothing was stored."
+        )
+    return summary
+
+
+def audience_of(session: Session, briefing: Briefing) -> list[Staff]:
+    """The active staff of the briefing's school that its audience takes in."""
+    staff = session.exec(
+        select(Staff).where(Staff.school_id == briefing.school_id, Staff.active == True)  # noqa: E712
+    ).all()
+    return [
+        person
+        for person in staff
+        if is_in_audience(
+            briefing.audience,
+            Member(person.job_role, person.department, roles_from_text(person.roles)),
+        )
+    ]
+
+
+def plan_briefing(
+    session: Session, briefing: Briefing, now: datetime, platform: str, send_now: bool = False
+) -> int:
+    """Plan a delivery of this briefing to each person in its audience; returns how many are new.
+
+    Each person gets it at their next sending moment on or after the briefing's day, unless the
+    SENDCO asked to send it now. Planning twice plans nobody twice.
+    """
+    school = session.get(School, briefing.school_id)
+    assert school is not None
+    calendar = calendar_for(session, school, now)
+    start_of_day = calendar.window_on(briefing.send_on)[0]
+    earliest = max(now, start_of_day)
+    planned = []
+    for person in audience_of(session, briefing):
+        assert person.id is not None and briefing.id is not None
+        moment = (
+            now if send_now else next_sending_moment(calendar, availability_of(person), earliest)
+        )
+        planned.append(
+            PlannedDelivery(
+                school_id=school.id,  # type: ignore[arg-type]
+                staff_id=person.id,
+                kind=KIND,
+                subject_id=briefing.id,
+                platform=platform,
+                not_before=moment or now,
+                status="pending" if moment else "not_reached",
+                last_error=""
+                if moment
+                else "no school day on which this person works in the "
+                "next year (check their working days, pause and the term dates)",
+            )
+        )
+    created = plan(session, planned)
+    briefing.status = "planned"
+    briefing.planned_at = now
+    session.add(briefing)
+    return created
+
+
+def plan_due_briefings(session: Session, now: datetime, platform: str) -> int:
+    """Plan every scheduled briefing whose day has come in its school's time zone."""
+    created = 0
+    candidates = session.exec(
+        select(Briefing).where(
+            Briefing.status == "scheduled", Briefing.send_on <= (now + timedelta(days=1)).date()
+        )
+    ).all()
+    for briefing in candidates:
+        school = session.get(School, briefing.school_id)
+        assert school is not None
+        if briefing.send_on <= now.astimezone(ZoneInfo(school.timezone)).date():
+            created += plan_briefing(session, briefing, now, platform)
+    return created
+
+
+def withdraw_briefing(session: Session, briefing_id: int) -> int:
+    """Stop a briefing: deliveries not yet sent are cancelled. Returns how many were cancelled."""
+    briefing = session.get(Briefing, briefing_id)
+    if briefing is None:
+        raise UserError(f"There is no briefing number {briefing_id}.")
+    briefing.status = "withdrawn"
+    session.add(briefing)
+    pending = session.exec(
+        select(Delivery).where(
+            Delivery.kind == KIND,
+            Delivery.subject_id == briefing_id,
+            Delivery.status.in_(["pending", "sending"]),  # type: ignore[attr-defined]
+        )
+    ).all()
+    for delivery in pending:
+        delivery.status = "cancelled"
+        session.add(delivery)
+    return len(pending)
+
+
+@dataclass
+class BriefingStatus:
+    """Where one briefing stands: who has it, who has read it, who is waiting, who was missed."""
+
+    briefing: Briefing
+    acknowledged: list[tuple[str, datetime]] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    queued: list[str] = field(default_factory=list)
+    not_reached: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def sent(self) -> int:
+        return len(self.acknowledged) + len(self.waiting)
+
+
+def briefing_report(session: Session, school_id: int) -> list[BriefingStatus]:
+    """Every briefing of the school, newest first, with who stands where."""
+    briefings = session.exec(
+        select(Briefing)
+        .where(Briefing.school_id == school_id)
+        .order_by(Briefing.send_on.desc(), Briefing.id.desc())  # type: ignore[attr-defined]
+    ).all()
+    names = {
+        s.id: s.name for s in session.exec(select(Staff).where(Staff.school_id == school_id)).all()
+    }
+    report = []
+    for briefing in briefings:
+        status = BriefingStatus(briefing)
+        acks = {
+            a.staff_id: a.acknowledged_at
+            for a in session.exec(
+                select(Acknowledgement).where(Acknowledgement.briefing_id == briefing.id)
+            ).all()
+        }
+        deliveries = session.exec(
+            select(Delivery).where(Delivery.kind == KIND, Delivery.subject_id == briefing.id)
+        ).all()
+        for delivery in deliveries:
+            name = names.get(delivery.staff_id, "?")
+            if delivery.staff_id in acks:
+                status.acknowledged.append((name, acks[delivery.staff_id]))
+            elif delivery.status == "sent":
+                status.waiting.append(name)
+            elif delivery.status in ("pending", "sending"):
+                status.queued.append(name)
+            elif delivery.status in ("not_reached", "failed"):
+                status.not_reached.append((name, delivery.last_error or delivery.status))
+        status.acknowledged.sort(key=lambda pair: pair[1])
+        status.waiting.sort()
+        status.queued.sort()
+        status.not_reached.sort()
+        report.append(status)
+    return report

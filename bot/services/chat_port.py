@@ -1,0 +1,125 @@
+"""The chat port: the one small interface through which services speak to people.
+
+Services build platform-neutral `Message`s; each adapter (local, Slack, Teams) renders them, sends
+them, and turns a person's button press into an `Interaction`. The contract tests in
+tests/contract run every adapter through the same scenarios.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button under a message. `action_id` says what it does; `value` says to what."""
+
+    action_id: str
+    value: str
+    label: str
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to a signed-in page of sendbot."""
+
+    url: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """A platform-neutral message: a title, a few short lines or bullets, a link, buttons."""
+
+    kind: str
+    title: str
+    lines: tuple[str, ...] = ()
+    bullets: tuple[str, ...] = ()
+    link: Link | None = None
+    buttons: tuple[Button, ...] = ()
+    footer: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Message:
+        link = data.get("link")
+        return cls(
+            kind=data["kind"],
+            title=data["title"],
+            lines=tuple(data.get("lines", ())),
+            bullets=tuple(data.get("bullets", ())),
+            link=Link(**link) if link else None,
+            buttons=tuple(Button(**b) for b in data.get("buttons", ())),
+            footer=data.get("footer", ""),
+        )
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """Where a sent message lives on its platform, so it can be updated later."""
+
+    platform: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person as their platform knows them."""
+
+    platform_user_id: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A person pressed a button (or submitted a form) on a message sendbot sent."""
+
+    platform: str
+    user_id: str
+    action_id: str
+    value: str
+    message_ref: MessageRef | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came of an interaction: a replacement for the pressed message, and a short reply."""
+
+    updated: Message | None = None
+    notice: str = ""
+
+
+class NotReachable(Exception):
+    """The platform says this person cannot be messaged (no account, messages closed)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TemporaryFailure(Exception):
+    """Sending failed in a way that may pass (rate limit, outage); try again later."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class ChatPort(Protocol):
+    """What every chat adapter offers the services."""
+
+    platform: str
+
+    async def send(self, recipient: Recipient, message: Message, send_key: str) -> MessageRef:
+        """Send a direct message. Sending again with the same key must not show it twice
+        where the platform allows that to be checked."""
+        ...
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        """Replace a message already sent (to show an outcome instead of live buttons)."""
+        ...

@@ -1,0 +1,168 @@
+"""The dispatcher drains the outbox: claim due deliveries, render, send, record."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot.services.briefings import KIND as BRIEFING
+from bot.services.chat_port import ChatPort, Message, NotReachable, Recipient, TemporaryFailure
+from bot.services.clock import Clock
+from bot.services.messages import briefing_message
+from bot.services.outbox import SendResult, claim_due, record, retry_delay
+from bot.storage.briefing import Briefing
+from bot.storage.database import Database
+from bot.storage.staff import ChatIdentity
+
+log = logging.getLogger(__name__)
+
+# kind -> renders the subjects of that kind; None for a subject that must no longer go out.
+Renderer = Callable[[Session, set[int]], dict[int, Message | None]]
+
+
+def _render_briefings(session: Session, ids: set[int]) -> dict[int, Message | None]:
+    briefings = session.exec(select(Briefing).where(Briefing.id.in_(ids))).all()  # type: ignore[union-attr]
+    return {
+        b.id: None if b.status == "withdrawn" else briefing_message(b)  # type: ignore[misc]
+        for b in briefings
+    }
+
+
+RENDERERS: dict[str, Renderer] = {BRIEFING: _render_briefings}
+
+
+@dataclass(frozen=True)
+class DispatchPolicy:
+    """How the dispatcher claims and retries."""
+
+    batch_size: int = 200
+    max_attempts: int = 6
+    retry_base_seconds: float = 30.0
+    lease_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """One claimed delivery, rendered and ready to send."""
+
+    delivery_id: int
+    attempts: int
+    platform: str
+    send_key: str
+    recipient: Recipient | None
+    message: Message | None
+
+
+@dataclass
+class DrainReport:
+    """Counts from one drain of the outbox."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, status: str) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+
+    @property
+    def sent(self) -> int:
+        return self.counts.get("sent", 0)
+
+
+class Dispatcher:
+    """Sends what the outbox holds, through whichever chat port each delivery names."""
+
+    def __init__(
+        self,
+        db: Database,
+        ports: Mapping[str, ChatPort],
+        clock: Clock,
+        policy: DispatchPolicy,
+        worker_id: str,
+    ) -> None:
+        self.db = db
+        self.ports = ports
+        self.clock = clock
+        self.policy = policy
+        self.worker_id = worker_id
+        self.stopping = False
+
+    async def drain(self, max_batches: int | None = None) -> DrainReport:
+        """Send batches until nothing is due (or `max_batches`, or a stop is asked for)."""
+        report = DrainReport()
+        batches = 0
+        while not self.stopping and (max_batches is None or batches < max_batches):
+            now = self.clock.now()
+            jobs = await self.db.run(lambda session, now=now: self._claim(session, now))
+            if not jobs:
+                break
+            results = [await self._send(job) for job in jobs]
+            done = self.clock.now()
+            await self.db.run(
+                lambda session, r=results, t=done: record(session, r, t, self.worker_id)
+            )
+            for result in results:
+                report.add(result.status)
+            batches += 1
+        return report
+
+    def _claim(self, session: Session, now: datetime) -> list[Job]:
+        lease = timedelta(seconds=self.policy.lease_seconds)
+        rows = claim_due(session, now, self.worker_id, lease, self.policy.batch_size)
+        if not rows:
+            return []
+        rendered: dict[tuple[str, int], Message | None] = {}
+        for kind in {r.kind for r in rows}:
+            renderer = RENDERERS[kind]
+            subjects = renderer(session, {r.subject_id for r in rows if r.kind == kind})
+            rendered |= {(kind, subject): message for subject, message in subjects.items()}
+        identities = {
+            (i.staff_id, i.platform): Recipient(i.platform_user_id, dict(i.extra))
+            for i in session.exec(
+                select(ChatIdentity).where(
+                    ChatIdentity.staff_id.in_({r.staff_id for r in rows})  # type: ignore[attr-defined]
+                )
+            ).all()
+        }
+        return [
+            Job(
+                delivery_id=r.id,  # type: ignore[arg-type]
+                attempts=r.attempts,
+                platform=r.platform,
+                send_key=r.idempotency_key,
+                recipient=identities.get((r.staff_id, r.platform)),
+                message=rendered.get((r.kind, r.subject_id)),
+            )
+            for r in rows
+        ]
+
+    async def _send(self, job: Job) -> SendResult:
+        if job.message is None:
+            return SendResult(job.delivery_id, "cancelled", error="withdrawn before it was sent")
+        port = self.ports.get(job.platform)
+        if port is None:
+            return SendResult(job.delivery_id, "failed", error=f"{job.platform} is not connected")
+        if job.recipient is None:
+            return SendResult(
+                job.delivery_id, "not_reached", error=f"no {job.platform} account is linked"
+            )
+        try:
+            ref = await port.send(job.recipient, job.message, job.send_key)
+        except NotReachable as exc:
+            return SendResult(job.delivery_id, "not_reached", error=exc.reason)
+        except TemporaryFailure as exc:
+            return self._retry(job, exc.reason, exc.retry_after)
+        except Exception as exc:  # noqa: BLE001 - one bad send must not stop the fan-out
+            log.warning("sending delivery %s failed", job.delivery_id, exc_info=True)
+            return self._retry(job, f"{type(exc).__name__}: {exc}", None)
+        return SendResult(job.delivery_id, "sent", message_ref=ref.data)
+
+    def _retry(self, job: Job, reason: str, retry_after: float | None) -> SendResult:
+        if job.attempts >= self.policy.max_attempts:
+            return SendResult(
+                job.delivery_id, "failed", error=f"gave up after {job.attempts} tries: {reason}"
+            )
+        delay = retry_delay(job.attempts, self.policy.retry_base_seconds, retry_after)
+        return SendResult(job.delivery_id, "retry", error=reason, retry_at=self.clock.now() + delay)

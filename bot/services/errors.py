@@ -1,0 +1,19 @@
+"""The two kinds of error: one whose text is written for school staff, and everything else."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+log = logging.getLogger(__name__)
+
+
+class UserError(Exception):
+    """A problem the person can put right; its text is safe to show them as it is."""
+
+
+def apology(context: str) -> str:
+    """Log the current exception once with an incident id, and return a short apology to show."""
+    incident = uuid.uuid4().hex[:8]
+    log.exception("incident %s while %s", incident, context)
+    return f"Sorry, something went wrong on our side (incident {incident}). Please try again later."

@@ -1,0 +1,76 @@
+"""The one inbound path: every platform turns a press into an Interaction and hands it here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from bot.services.acknowledgements import acknowledge_briefing
+from bot.services.chat_port import ChatPort, Interaction, Outcome
+from bot.services.clock import Clock
+from bot.services.errors import UserError, apology
+from bot.services.messages import ACK_BRIEFING
+from bot.storage.database import Database
+from bot.storage.staff import ChatIdentity, Staff
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, Staff, str, datetime], Outcome]
+
+
+def _acknowledge(session: Session, person: Staff, value: str, now: datetime) -> Outcome:
+    if not value.isdigit():
+        raise UserError("That button is damaged (it names no briefing); nothing was recorded.")
+    return acknowledge_briefing(session, person, int(value), now)
+
+
+HANDLERS: dict[str, Handler] = {ACK_BRIEFING: _acknowledge}
+
+
+def respond(session: Session, interaction: Interaction, now: datetime) -> Outcome:
+    """Find who pressed, and what they pressed, and do it."""
+    identity = session.exec(
+        select(ChatIdentity).where(
+            ChatIdentity.platform == interaction.platform,
+            ChatIdentity.platform_user_id == interaction.user_id,
+        )
+    ).first()
+    person = session.get(Staff, identity.staff_id) if identity else None
+    if person is None or not person.active:
+        return Outcome(
+            notice="sendbot does not know your account yet, so nothing was recorded. "
+            "Please ask your SENDCO to add you."
+        )
+    handler = HANDLERS.get(interaction.action_id)
+    if handler is None:
+        return Outcome(notice="That button is no longer in use; nothing was recorded.")
+    return handler(session, person, interaction.value, now)
+
+
+class Inbound:
+    """Handles presses from any platform: records them, then updates the pressed message."""
+
+    def __init__(self, db: Database, ports: Mapping[str, ChatPort], clock: Clock) -> None:
+        self.db = db
+        self.ports = ports
+        self.clock = clock
+
+    async def handle(self, interaction: Interaction) -> Outcome:
+        """Never raises: a person always gets a reply they can read."""
+        now = self.clock.now()
+        try:
+            outcome = await self.db.run(lambda session: respond(session, interaction, now))
+        except UserError as exc:
+            return Outcome(notice=str(exc))
+        except Exception:  # noqa: BLE001 - the person gets an apology, the log gets the detail
+            return Outcome(notice=apology("handling a button press"))
+        port = self.ports.get(interaction.platform)
+        if outcome.updated is not None and interaction.message_ref is not None and port:
+            try:
+                await port.update(interaction.message_ref, outcome.updated)
+            except Exception:  # noqa: BLE001 - the press is recorded; a stale card is not fatal
+                log.warning("could not update the pressed message", exc_info=True)
+        return outcome

@@ -1,0 +1,136 @@
+"""The outbox's rules in SQL: plan deliveries once, claim due ones safely, record what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from bot.storage.outbox import Delivery
+
+PLAN_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class PlannedDelivery:
+    """A message one person should get, not before a given moment."""
+
+    school_id: int
+    staff_id: int
+    kind: str
+    subject_id: int
+    platform: str
+    not_before: datetime
+    status: str = "pending"
+    last_error: str = ""
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.kind}:{self.subject_id}:{self.staff_id}"
+
+
+def plan(session: Session, planned: list[PlannedDelivery]) -> int:
+    """Write deliveries; ones already planned (same key) are left as they are. Returns new rows."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    created = 0
+    for start in range(0, len(planned), PLAN_CHUNK):
+        rows: list[dict[str, Any]] = [
+            {
+                "school_id": p.school_id,
+                "staff_id": p.staff_id,
+                "kind": p.kind,
+                "subject_id": p.subject_id,
+                "idempotency_key": p.idempotency_key,
+                "platform": p.platform,
+                "status": p.status,
+                "not_before": p.not_before,
+                "attempts": 0,
+                "last_error": p.last_error,
+            }
+            for p in planned[start : start + PLAN_CHUNK]
+        ]
+        statement = (
+            insert(Delivery)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(Delivery.id)
+        )
+        # RETURNING counts what was really inserted; rowcount is -1 on some drivers.
+        created += len(session.execute(statement).all())
+    return created
+
+
+def claim_due(
+    session: Session, now: datetime, worker: str, lease: timedelta, limit: int
+) -> list[Delivery]:
+    """Take up to `limit` deliveries that are due, or whose earlier claim has lapsed.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED so that replicas never take the same row;
+    SQLite serialises writers (BEGIN IMMEDIATE), which gives the same guarantee in one process.
+    """
+    due = or_(
+        and_(Delivery.status == "pending", Delivery.not_before <= now),
+        and_(Delivery.status == "sending", Delivery.claimed_until < now),  # type: ignore[operator]
+    )
+    query = select(Delivery).where(due).order_by(Delivery.id).limit(limit)  # type: ignore[arg-type]
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.exec(query).all())
+    if rows:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_([r.id for r in rows]))  # type: ignore[union-attr]
+            .values(
+                status="sending",
+                claimed_by=worker,
+                claimed_until=now + lease,
+                attempts=Delivery.attempts + 1,
+            )
+        )
+        for row in rows:
+            row.attempts += 1
+    session.expunge_all()
+    return rows
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What became of one claimed delivery."""
+
+    delivery_id: int
+    status: str  # sent, not_reached, retry, failed, cancelled
+    message_ref: dict[str, Any] | None = None
+    error: str = ""
+    retry_at: datetime | None = None
+
+
+def record(session: Session, results: list[SendResult], now: datetime, worker: str) -> None:
+    """Store the outcome of a batch. A row another worker has since reclaimed is left alone."""
+    for result in results:
+        values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
+        if result.status == "sent":
+            values |= {"status": "sent", "sent_at": now, "message_ref": result.message_ref}
+        elif result.status == "retry":
+            values |= {
+                "status": "pending",
+                "not_before": result.retry_at,
+                "last_error": result.error,
+            }
+        else:
+            values |= {"status": result.status, "last_error": result.error[:500]}
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == result.delivery_id, Delivery.claimed_by == worker)
+            .values(**values)
+        )
+
+
+def retry_delay(attempts: int, base_seconds: float, retry_after: float | None) -> timedelta:
+    """Exponential backoff from the base, or the platform's Retry-After when it is longer."""
+    backoff = base_seconds * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=max(backoff, retry_after or 0.0))

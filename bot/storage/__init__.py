@@ -1,0 +1,1 @@
+"""Tables, the engine and migrations: everything that touches the database."""

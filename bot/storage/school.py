@@ -1,0 +1,49 @@
+"""Trusts, schools and the days a school is open."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+
+class Trust(SQLModel, table=True):
+    """A multi-academy trust that runs several schools (optional)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+
+
+class School(SQLModel, table=True):
+    """One school: its time zone and the hours in which staff may be messaged."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    trust_id: int | None = Field(default=None, foreign_key="trust.id")
+    name: str = Field(max_length=200, unique=True)
+    timezone: str = Field(default="Europe/London", max_length=64)
+    send_window_start: time = Field(default=time(7, 30))
+    send_window_end: time = Field(default=time(16, 30))
+
+
+class Term(SQLModel, table=True):
+    """A stretch of school days; half terms are the gaps between terms."""
+
+    __table_args__ = (UniqueConstraint("school_id", "starts_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    name: str = Field(max_length=100)
+    starts_on: date
+    ends_on: date
+
+
+class Closure(SQLModel, table=True):
+    """Days inside a term when the school is closed to staff messages (INSET, strike, snow)."""
+
+    __table_args__ = (UniqueConstraint("school_id", "starts_on", "ends_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    starts_on: date
+    ends_on: date
+    reason: str = Field(default="", max_length=200)

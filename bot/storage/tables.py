@@ -1,0 +1,27 @@
+"""Imports every table so that SQLModel.metadata knows them all (Alembic and tests use this)."""
+
+from sqlmodel import SQLModel
+
+from bot.storage.audit import AuditEvent
+from bot.storage.briefing import Acknowledgement, Briefing
+from bot.storage.local_chat import LocalMessage
+from bot.storage.outbox import Delivery
+from bot.storage.school import Closure, School, Term, Trust
+from bot.storage.staff import ChatIdentity, Staff
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Acknowledgement",
+    "AuditEvent",
+    "Briefing",
+    "ChatIdentity",
+    "Closure",
+    "Delivery",
+    "LocalMessage",
+    "School",
+    "Staff",
+    "Term",
+    "Trust",
+    "metadata",
+]

@@ -1,0 +1,1 @@
+"""The web app: dashboard pages, the local chat page, platform endpoints and /healthz."""
