@@ -19,6 +19,7 @@ from bot.services.chat_port import Interaction, MessageRef
 from bot.services.clock import FixedClock
 from bot.services.dispatcher import Dispatcher, DispatchPolicy
 from bot.services.inbound import Inbound
+from bot.storage.briefing import Briefing
 from bot.storage.database import Database
 from bot.storage.outbox import Delivery
 from tests import factories
@@ -137,9 +138,7 @@ def test_withdrawn_briefing_is_not_sent_and_a_press_on_it_is_answered(
 
     briefing_id, early = db.work(setup)
     local, dispatcher, inbound = wire(db, clock)
-    db.work(
-        lambda s: plan_briefing(s, s.get(factories.Briefing, briefing_id), clock.now(), "local")
-    )
+    db.work(lambda s: plan_briefing(s, s.get(Briefing, briefing_id), clock.now(), "local"))
     assert asyncio.run(dispatcher.drain()).sent == 1  # the part-timer's moment is Thursday
 
     assert db.work(lambda s: withdraw_briefing(s, briefing_id)) == 1

@@ -1,0 +1,73 @@
+"""Builds the FastAPI app around a Sendbot graph; the scheduler lives as long as the app."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.middleware.sessions import SessionMiddleware
+
+from bot.bootstrap import Sendbot
+from bot.services.errors import apology
+from bot.web import health, local_chat, sendco, sign_in
+from bot.web.deps import SignInRequired
+from bot.web.templating import templates
+
+
+def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
+    """The web app; with start_scheduler the ticker starts and stops with it."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if start_scheduler:
+            sendbot.ticker.start()
+        try:
+            yield
+        finally:
+            sendbot.ticker.shutdown()
+
+    app = FastAPI(title="sendbot", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.sendbot = sendbot
+    secret = sendbot.settings.secret_key
+    app.add_middleware(
+        SessionMiddleware,
+        # A demo on this computer may run without a key; sign-ins then last until restart.
+        secret_key=secret.get_secret_value() if secret else secrets.token_urlsafe(32),
+        same_site="strict",
+        https_only=sendbot.settings.base_url.startswith("https://"),
+        session_cookie="sendbot_session",
+    )
+    for router in (health.router, sign_in.router, local_chat.router, sendco.router):
+        app.include_router(router)
+
+    @app.get("/", response_class=HTMLResponse)
+    def home(request: Request) -> Response:
+        """Where to go from here."""
+        return templates.TemplateResponse(
+            request, "home.html", {"demo": sendbot.settings.demo_sign_in_allowed}
+        )
+
+    @app.exception_handler(SignInRequired)
+    async def to_sign_in(request: Request, _exc: SignInRequired) -> Response:
+        return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, _exc: Exception) -> Response:
+        return _error(request, 500, apology(f"serving {request.url.path}"))
+
+    return app
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"detail": message}, status_code=status)
+    return templates.TemplateResponse(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )

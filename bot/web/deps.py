@@ -1,0 +1,49 @@
+"""Typed dependencies that keep routes short: the app graph, the signed-in person, role checks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from bot.bootstrap import Sendbot
+from bot.domain.people import Role, roles_from_text
+from bot.storage.staff import Staff
+
+
+class SignInRequired(Exception):
+    """Raised by a route that needs a signed-in person; the app turns it into a redirect."""
+
+
+def get_sendbot(request: Request) -> Sendbot:
+    return request.app.state.sendbot  # type: ignore[no-any-return]
+
+
+SendbotDep = Annotated[Sendbot, Depends(get_sendbot)]
+
+
+def current_user(request: Request, sendbot: SendbotDep) -> Staff:
+    """The signed-in member of staff; anyone else is sent to the sign-in page."""
+    staff_id = request.session.get("staff_id")
+    person = sendbot.db.work(lambda s: s.get(Staff, staff_id)) if staff_id else None
+    if person is None or not person.active:
+        request.session.clear()
+        raise SignInRequired
+    return person
+
+
+CurrentUser = Annotated[Staff, Depends(current_user)]
+
+
+def has_role(person: Staff, *roles: Role) -> bool:
+    return bool(roles_from_text(person.roles) & set(roles))
+
+
+def require_sendco(person: CurrentUser) -> Staff:
+    """The SENDCO (or an admin) only; others get a 403 page that says why."""
+    if not has_role(person, Role.SENDCO, Role.ADMIN):
+        raise HTTPException(403, "This page is for the SENDCO.")
+    return person
+
+
+SendcoUser = Annotated[Staff, Depends(require_sendco)]

@@ -1,0 +1,100 @@
+"""The local chat page: each person's direct messages as cards, and their presses sent back.
+
+A press here goes through the same inbound path (Inbound.handle) that Slack and Teams use.
+In demo mode on this computer you may act as anyone; otherwise you see only your own messages.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlmodel import select
+
+from bot.chat.local.adapter import PLATFORM
+from bot.services.chat_port import Interaction, MessageRef
+from bot.storage.staff import ChatIdentity, Staff
+from bot.web.deps import SendbotDep, SignInRequired, current_user
+from bot.web.templating import templates
+
+router = APIRouter(prefix="/local")
+
+
+def _acting_as(request: Request, sendbot: SendbotDep, staff_id: int) -> tuple[Staff, str]:
+    """The person whose chat is shown, if the viewer may see it, and their local user id."""
+    if not sendbot.settings.demo_sign_in_allowed:
+        viewer = current_user(request, sendbot)
+        if viewer.id != staff_id:
+            raise HTTPException(403, "You can only see your own messages.")
+
+    def look(session):  # type: ignore[no-untyped-def]
+        person = session.get(Staff, staff_id)
+        identity = session.exec(
+            select(ChatIdentity).where(
+                ChatIdentity.staff_id == staff_id, ChatIdentity.platform == PLATFORM
+            )
+        ).first()
+        return person, identity
+
+    person, identity = sendbot.db.work(look)
+    if person is None or identity is None:
+        raise HTTPException(404, "Nobody with that number uses the local chat.")
+    return person, identity.platform_user_id
+
+
+@router.get("", response_class=HTMLResponse)
+def choose_person(request: Request, sendbot: SendbotDep) -> Response:
+    """Pick whose direct messages to see (demo), or go straight to your own."""
+    if not sendbot.settings.demo_sign_in_allowed:
+        try:
+            viewer = current_user(request, sendbot)
+        except SignInRequired:
+            return RedirectResponse("/sign-in?next=/local", status_code=303)
+        return RedirectResponse(f"/local/{viewer.id}", status_code=303)
+    people = sendbot.db.work(
+        lambda s: s.exec(
+            select(Staff)
+            .join(ChatIdentity, ChatIdentity.staff_id == Staff.id)  # type: ignore[arg-type]
+            .where(ChatIdentity.platform == PLATFORM, Staff.active == True)  # noqa: E712
+            .order_by(Staff.department, Staff.name)
+        ).all()
+    )
+    return templates.TemplateResponse(request, "local_people.html", {"people": people})
+
+
+@router.get("/{staff_id}", response_class=HTMLResponse)
+def mailbox(request: Request, sendbot: SendbotDep, staff_id: int) -> Response:
+    """One person's direct messages, newest first."""
+    person, user_id = _acting_as(request, sendbot, staff_id)
+    shown = sendbot.db.work(lambda s: sendbot.local.mailbox(s, user_id))
+    notice = request.session.pop("notice", "")
+    return templates.TemplateResponse(
+        request,
+        "local_mailbox.html",
+        {"person": person, "messages": shown, "notice": notice, "timezone": "Europe/London"},
+    )
+
+
+@router.post("/{staff_id}/press")
+async def press(
+    request: Request,
+    sendbot: SendbotDep,
+    staff_id: int,
+    message_id: int = Form(...),
+    action_id: str = Form(..., max_length=255),
+    value: str = Form("", max_length=2000),
+) -> Response:
+    """A button press on a card, handed to the shared inbound path."""
+    _person, user_id = _acting_as(request, sendbot, staff_id)
+    owner = sendbot.db.work(lambda s: sendbot.local.owner_of(s, message_id))
+    if owner != user_id:
+        notice = "That message is not in your chat, so nothing was recorded."
+    else:
+        ref = MessageRef(PLATFORM, {"id": message_id})
+        outcome = await sendbot.inbound.handle(
+            Interaction(PLATFORM, user_id, action_id, value, ref)
+        )
+        notice = outcome.notice
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"notice": notice})
+    request.session["notice"] = notice
+    return RedirectResponse(f"/local/{staff_id}#m{message_id}", status_code=303)

@@ -1,0 +1,20 @@
+"""The Jinja2 environment shared by every page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi.templating import Jinja2Templates
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _local_time(moment: datetime | None, timezone: str = "Europe/London") -> str:
+    if moment is None:
+        return ""
+    return f"{moment.astimezone(ZoneInfo(timezone)):%a %-d %b %H:%M}"
+
+
+templates.env.filters["local_time"] = _local_time

@@ -1,0 +1,24 @@
+"""Builds the real web app on a test database, for tests that drive it over HTTP."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from bot.bootstrap import Sendbot, build
+from bot.config import Settings
+from bot.services.clock import Clock
+from bot.web.app import create_app
+
+
+def sendbot_for(database_url: str, clock: Clock, **settings: object) -> Sendbot:
+    options: dict[str, object] = {"database_url": database_url, "_env_file": None}
+    return build(Settings(**(options | settings)), clock=clock)  # type: ignore[arg-type]
+
+
+def client_for(sendbot: Sendbot) -> TestClient:
+    return TestClient(create_app(sendbot, start_scheduler=False), follow_redirects=False)
+
+
+def sign_in(client: TestClient, staff_id: int) -> None:
+    response = client.post("/sign-in/demo", data={"staff_id": staff_id, "next": "/"})
+    assert response.status_code == 303, response.text

@@ -1,0 +1,102 @@
+"""Settings: defaults that run on one laptop, one clear line per bad value, secrets kept secret."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Run each test away from any .env file and with none of our variables set."""
+    monkeypatch.chdir(tmp_path)
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+def test_env_example_lists_every_setting_once_with_a_comment() -> None:
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    names = [line.split("=", 1)[0] for line in lines if re.match(r"^[A-Z_]+=", line)]
+    assert sorted(names) == sorted(name.upper() for name in Settings.model_fields)
+    assert len(names) == len(set(names))
+    for index, line in enumerate(lines):
+        if re.match(r"^[A-Z_]+=", line):
+            assert lines[index - 1].startswith("# "), f"{line} has no comment above it"
+
+
+def test_env_example_values_are_themselves_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if re.match(r"^[A-Z_]+=.", line):
+            name, value = line.split("=", 1)
+            monkeypatch.setenv(name, value)
+    settings = load_settings()
+    assert settings.is_sqlite and settings.demo_sign_in_allowed
+
+
+def test_defaults_give_a_local_demo() -> None:
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///var/sendbot.db"
+    assert settings.base_url == "http://127.0.0.1:8000"
+    assert settings.demo_sign_in_allowed
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("PORT", "eighty", "Setting PORT is not valid"),
+        ("PORT", "70000", "1 to 65535"),
+        ("DATABASE_URL", "mysql://x", "sqlite:///"),
+        ("DEMO_MODE", "perhaps", "true or false"),
+        ("LOG_LEVEL", "LOUD", "DEBUG, INFO, WARNING or ERROR"),
+        ("DISPATCH_BATCH_SIZE", "0", "1 to 5000"),
+    ],
+)
+def test_a_bad_value_is_named_with_what_is_allowed(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert len(message.splitlines()) == 1
+    assert f"Setting {name}" in message and expected in message
+
+
+def test_secret_key_is_required_when_listening_beyond_this_computer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    with pytest.raises(SettingsError, match="SECRET_KEY is missing"):
+        load_settings()
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    settings = load_settings()
+    assert not settings.demo_sign_in_allowed
+
+
+def test_a_short_secret_is_refused_without_showing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "hunter2-is-short")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "SECRET_KEY" in str(caught.value) and "hunter2" not in str(caught.value)
+
+
+def test_secrets_never_appear_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "s3cret-" * 6)
+    settings = load_settings()
+    assert "s3cret" not in repr(settings) and "s3cret" not in str(settings.model_dump())
+
+
+def test_postgresql_urls_use_the_installed_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/sendbot")
+    assert load_settings().database_url == "postgresql+psycopg://postgres@127.0.0.1/sendbot"
+
+
+def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("PORT=8123\n")
+    assert load_settings().port == 8123
