@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.domain.people import Role, roles_to_text
 from bot.storage.briefing import Briefing
+from bot.storage.outbox import Delivery
 from bot.storage.school import School, Term
 from bot.storage.staff import ChatIdentity, Staff
 
@@ -74,3 +75,10 @@ def briefing(
     session.add(row)
     session.flush()
     return row
+
+
+def select_delivery_ref(briefing_id: int):  # type: ignore[no-untyped-def]
+    """The stored platform reference of a briefing's (only) delivery."""
+    return select(Delivery.message_ref).where(
+        Delivery.kind == "briefing", Delivery.subject_id == briefing_id
+    )

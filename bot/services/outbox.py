@@ -91,6 +91,8 @@ def claim_due(
                 claimed_until=now + lease,
                 attempts=Delivery.attempts + 1,
             )
+            # The loaded rows are updated by hand below; letting the ORM do it too counts twice.
+            .execution_options(synchronize_session=False)
         )
         for row in rows:
             row.attempts += 1

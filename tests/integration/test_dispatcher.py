@@ -1,0 +1,146 @@
+"""The dispatcher: retries with backoff, honours Retry-After, marks who cannot be reached."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from bot.services.briefings import plan_due_briefings
+from bot.services.chat_port import Message, MessageRef, NotReachable, Recipient, TemporaryFailure
+from bot.services.clock import FixedClock
+from bot.services.dispatcher import DispatchPolicy, Dispatcher
+from bot.services.outbox import claim_due
+from bot.storage.database import Database
+from bot.storage.outbox import Delivery
+from tests import factories
+
+
+class ScriptedPlatform:
+    """A chat platform that fails as told, per recipient, then accepts; it records what arrived."""
+
+    platform = "local"
+
+    def __init__(self, script: dict[str, list[Exception]]) -> None:
+        self.script = script
+        self.delivered: list[tuple[str, str]] = []
+
+    async def send(self, recipient: Recipient, message: Message, send_key: str) -> MessageRef:
+        failures = self.script.get(recipient.platform_user_id, [])
+        if failures:
+            raise failures.pop(0)
+        self.delivered.append((recipient.platform_user_id, message.title))
+        return MessageRef("local", {"id": len(self.delivered)})
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        raise AssertionError("the dispatcher never updates")
+
+
+def setup_three(db: Database, clock: FixedClock) -> list[str]:
+    def setup(s):  # type: ignore[no-untyped-def]
+        school = factories.school(s)
+        people = [factories.person(s, school, name) for name in ("Ann Able", "Ben Busy", "Cy Gone")]
+        factories.briefing(s, school, clock.now(), send_on=clock.now().date())
+        return [p.email for p in people]
+
+    emails = db.work(setup)
+    db.work(lambda s: plan_due_briefings(s, clock.now(), "local"))
+    return emails
+
+
+def statuses(db: Database) -> dict[int, tuple[str, int, str]]:
+    rows = db.work(lambda s: s.exec(select(Delivery).order_by(Delivery.id)).all())
+    return {r.staff_id: (r.status, r.attempts, r.last_error) for r in rows}
+
+
+def test_failures_are_retried_with_backoff_and_unreachable_people_are_marked(
+    db: Database, clock: FixedClock
+) -> None:
+    ann, ben, cy = setup_three(db, clock)
+    platform = ScriptedPlatform(
+        {
+            ben: [TemporaryFailure("rate limited", retry_after=90), ConnectionError("reset")],
+            cy: [NotReachable("messages_tab_disabled")],
+        }
+    )
+    policy = DispatchPolicy(batch_size=10, max_attempts=5, retry_base_seconds=30)
+    dispatcher = Dispatcher(db, {"local": platform}, clock, policy, "w1")
+
+    first = asyncio.run(dispatcher.drain())
+    assert first.counts == {"sent": 1, "retry": 1, "not_reached": 1}
+    assert platform.delivered == [(ann, "The graduated approach")]
+    ben_row = db.work(lambda s: s.exec(select(Delivery).where(Delivery.status == "pending")).one())
+    # Retry-After (90 s) is longer than the first backoff (30 s), so it wins.
+    assert ben_row.not_before == clock.now() + timedelta(seconds=90)
+    assert "rate limited" in ben_row.last_error
+
+    clock.moment += timedelta(seconds=89)
+    assert asyncio.run(dispatcher.drain()).counts == {}
+    clock.moment += timedelta(seconds=1)
+    assert asyncio.run(dispatcher.drain()).counts == {"retry": 1}
+    # Second failure: backoff doubles to 60 s.
+    clock.moment += timedelta(seconds=60)
+    assert asyncio.run(dispatcher.drain()).counts == {"sent": 1}
+
+    final = sorted(statuses(db).values())
+    assert [s for s, _a, _e in final] == ["not_reached", "sent", "sent"]
+    assert ("not_reached", 1, "messages_tab_disabled") in final
+    assert ("sent", 3, "reset") in [(s, a, e.split(": ")[-1]) for s, a, e in final]
+
+
+def test_a_delivery_is_given_up_after_the_last_attempt(db: Database, clock: FixedClock) -> None:
+    _ann, ben, _cy = setup_three(db, clock)
+    platform = ScriptedPlatform({ben: [TemporaryFailure("down")] * 10})
+    policy = DispatchPolicy(batch_size=10, max_attempts=3, retry_base_seconds=1)
+    dispatcher = Dispatcher(db, {"local": platform}, clock, policy, "w1")
+    for _ in range(5):
+        asyncio.run(dispatcher.drain())
+        clock.moment += timedelta(minutes=10)
+    failed = [v for v in statuses(db).values() if v[0] == "failed"]
+    assert failed == [("failed", 3, "gave up after 3 tries: down")]
+
+
+def test_a_person_with_no_account_on_the_platform_is_not_reached(
+    db: Database, clock: FixedClock
+) -> None:
+    def setup(s):  # type: ignore[no-untyped-def]
+        school = factories.school(s)
+        factories.person(s, school, "No Account", platform=None)
+        factories.briefing(s, school, clock.now())
+
+    db.work(setup)
+    db.work(lambda s: plan_due_briefings(s, clock.now(), "local"))
+    dispatcher = Dispatcher(db, {"local": ScriptedPlatform({})}, clock, DispatchPolicy(), "w1")
+    assert asyncio.run(dispatcher.drain()).counts == {"not_reached": 1}
+    assert list(statuses(db).values()) == [("not_reached", 1, "no local account is linked")]
+
+
+def test_a_lapsed_claim_is_taken_over_and_a_live_one_is_not(
+    db: Database, clock: FixedClock
+) -> None:
+    setup_three(db, clock)
+    lease = timedelta(seconds=120)
+    first = db.work(lambda s: claim_due(s, clock.now(), "crashed", lease, 2))
+    assert len(first) == 2
+    assert len(db.work(lambda s: claim_due(s, clock.now(), "other", lease, 10))) == 1
+    clock.moment += timedelta(seconds=121)
+    again = db.work(lambda s: claim_due(s, clock.now(), "other", lease, 10))
+    # Every claim has lapsed by now, the crashed worker's and the other's alike.
+    assert len(again) == 3
+    assert {r.id: r.attempts for r in again if r.id in {f.id for f in first}} == {
+        f.id: 2 for f in first
+    }
+
+
+def test_deliveries_wait_for_their_moment(db: Database) -> None:
+    monday_evening = FixedClock(datetime(2026, 11, 2, 18, 0, tzinfo=UTC))
+    setup_three(db, monday_evening)
+    platform = ScriptedPlatform({})
+    dispatcher = Dispatcher(db, {"local": platform}, monday_evening, DispatchPolicy(), "w1")
+    assert len(statuses(db)) == 3
+    assert asyncio.run(dispatcher.drain()).counts == {}
+    monday_evening.moment = datetime(2026, 11, 3, 7, 29, tzinfo=UTC)
+    assert asyncio.run(dispatcher.drain()).counts == {}
+    monday_evening.moment = datetime(2026, 11, 3, 7, 30, tzinfo=UTC)
+    assert asyncio.run(dispatcher.drain()).counts == {"sent": 3}
