@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.services.briefings import plan_due_briefings
 from bot.services.chat_port import Message, MessageRef, NotReachable, Recipient, TemporaryFailure
 from bot.services.clock import FixedClock
-from bot.services.dispatcher import DispatchPolicy, Dispatcher
+from bot.services.dispatcher import Dispatcher, DispatchPolicy
 from bot.services.outbox import claim_due
 from bot.storage.database import Database
 from bot.storage.outbox import Delivery
