@@ -114,6 +114,8 @@ class ChatPort(Protocol):
     """What every chat adapter offers the services."""
 
     platform: str
+    # How many sends the dispatcher may have open at once on this platform.
+    max_in_flight: int
 
     async def send(self, recipient: Recipient, message: Message, send_key: str) -> MessageRef:
         """Send a direct message. Sending again with the same key must not show it twice

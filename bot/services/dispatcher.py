@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -88,6 +89,7 @@ class Dispatcher:
         self.policy = policy
         self.worker_id = worker_id
         self.stopping = False
+        self._gates: dict[str, asyncio.Semaphore] = {}
 
     async def drain(self, max_batches: int | None = None) -> DrainReport:
         """Send batches until nothing is due (or `max_batches`, or a stop is asked for)."""
@@ -98,7 +100,7 @@ class Dispatcher:
             jobs = await self.db.run(lambda session, now=now: self._claim(session, now))
             if not jobs:
                 break
-            results = [await self._send(job) for job in jobs]
+            results = await asyncio.gather(*(self._send_within_limit(job) for job in jobs))
             done = self.clock.now()
             await self.db.run(
                 lambda session, r=results, t=done: record(session, r, t, self.worker_id)
@@ -137,6 +139,14 @@ class Dispatcher:
             )
             for r in rows
         ]
+
+    async def _send_within_limit(self, job: Job) -> SendResult:
+        """Send, keeping at most the port's `max_in_flight` sends open at once."""
+        port = self.ports.get(job.platform)
+        limit = getattr(port, "max_in_flight", 1)
+        gate = self._gates.setdefault(job.platform, asyncio.Semaphore(limit))
+        async with gate:
+            return await self._send(job)
 
     async def _send(self, job: Job) -> SendResult:
         if job.message is None:

@@ -21,6 +21,7 @@ class ScriptedPlatform:
     """A chat platform that fails as told, per recipient, then accepts; it records what arrived."""
 
     platform = "local"
+    max_in_flight = 1
 
     def __init__(self, script: dict[str, list[Exception]]) -> None:
         self.script = script

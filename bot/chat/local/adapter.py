@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from bot.chat.pacing import Pacer
@@ -37,6 +37,8 @@ class LocalChat:
         self.db = db
         self.clock = clock
         self.pacer = Pacer(rate_per_second)
+        # SQLite takes one writer at a time, so parallel sends would only queue for the lock.
+        self.max_in_flight = 8 if db.is_postgresql else 1
 
     async def send(self, recipient: Recipient, message: Message, send_key: str) -> MessageRef:
         await self.pacer.wait()
@@ -46,7 +48,7 @@ class LocalChat:
     def _store(
         self, session: Session, recipient: Recipient, message: Message, key: str, now: datetime
     ) -> MessageRef:
-        known = session.exec(
+        known = session.execute(
             select(ChatIdentity.id).where(
                 ChatIdentity.platform == PLATFORM,
                 ChatIdentity.platform_user_id == recipient.platform_user_id,
@@ -54,26 +56,26 @@ class LocalChat:
         ).first()
         if known is None:
             raise NotReachable(f"nobody called {recipient.platform_user_id} uses the local chat")
-        earlier = session.exec(select(LocalMessage.id).where(LocalMessage.send_key == key)).first()
-        if earlier is not None:
-            # Sent before a crash, not yet recorded as sent: the same message, not a second copy.
-            return MessageRef(PLATFORM, {"id": earlier})
-        row = LocalMessage(
-            recipient=recipient.platform_user_id,
-            send_key=key,
-            body=message.to_dict(),
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(row)
-        try:
-            session.flush()
-        except IntegrityError:
-            # Another worker stored it a moment ago.
-            session.rollback()
-            same = session.exec(select(LocalMessage.id).where(LocalMessage.send_key == key)).one()
-            return MessageRef(PLATFORM, {"id": same})
-        return MessageRef(PLATFORM, {"id": row.id})
+        insert = postgresql.insert if self.db.is_postgresql else sqlite.insert
+        stored = session.execute(
+            insert(LocalMessage)
+            .values(
+                recipient=recipient.platform_user_id,
+                send_key=key,
+                body=message.to_dict(),
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["send_key"])
+            .returning(LocalMessage.id)
+        ).first()
+        if stored is None:
+            # Sent before a crash but not yet recorded as sent: the same message, not a copy.
+            earlier = session.execute(
+                select(LocalMessage.id).where(LocalMessage.send_key == key)
+            ).one()
+            return MessageRef(PLATFORM, {"id": earlier[0]})
+        return MessageRef(PLATFORM, {"id": stored[0]})
 
     async def update(self, ref: MessageRef, message: Message) -> None:
         now = self.clock.now()
