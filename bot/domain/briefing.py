@@ -95,12 +95,15 @@ def _plain_language_warnings(draft: BriefingDraft) -> list[Problem]:
         - _KNOWN_ABBREVIATIONS
     )
     for word in unexplained:
-        if f"({word})" not in text and f"{word} (" not in text:
+        # The plural counts as explained too: "local authorities (LAs)".
+        forms = (word, word + "s")
+        if not any(f"({form})" in text or f"{form} (" in text for form in forms):
             warnings.append(
                 Problem(
                     "body",
-                    f"uses '{word}' without saying what it stands for; write it out once, "
-                    f"e.g. 'speech, language and communication needs ({word})'",
+                    f"uses '{word}' without saying what it stands for; write it out once with "
+                    "the letters in brackets, e.g. 'speech, language and communication needs "
+                    "(SLCN)'",
                     is_error=False,
                 )
             )
