@@ -92,6 +92,9 @@ def is_sending_day(calendar: SchoolCalendar, person: Availability, day: date) ->
 
 def may_message(calendar: SchoolCalendar, person: Availability, moment: datetime) -> bool:
     """May this person be sent a message at this moment?"""
+    if moment.tzinfo is None:
+        # astimezone() would read a naive moment in the server's own time zone.
+        raise ValueError("may_message needs an aware datetime")
     local = moment.astimezone(calendar.timezone)
     if not is_sending_day(calendar, person, local.date()):
         return False

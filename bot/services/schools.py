@@ -29,6 +29,6 @@ def find_school(session: Session, name: str | None = None, create: bool = False)
     if len(schools) == 1:
         return schools[0]
     if not schools:
-        raise UserError("No school is set up yet. Give its name with --school \"School name\".")
+        raise UserError('No school is set up yet. Give its name with --school "School name".')
     names = ", ".join(s.name for s in schools)
     raise UserError(f"There are several schools ({names}); say which with --school.")
