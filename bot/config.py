@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         " (required unless the app is in demo mode on this computer only)",
     )
     briefings_dir: str = Field("briefings", description="the folder of briefing files")
+    demo_dir: str = Field(
+        "demo", description="the folder holding the demo school's staff.csv and calendar.yaml"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="DEBUG, INFO, WARNING or ERROR"
     )

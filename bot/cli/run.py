@@ -45,6 +45,11 @@ def register(app: typer.Typer) -> None:
                 access_log=False,
             )
         )
-        server.run()
-        sendbot.db.dispose()
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            # uvicorn shuts down cleanly on Ctrl-C, then raises it again for the caller: done.
+            pass
+        finally:
+            sendbot.db.dispose()
         log.info("sendbot stopped")

@@ -1,0 +1,87 @@
+"""In a real headless Chromium: staff press Got it, and the SENDCO sees who has read it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.storage.database import Database
+from tests.conftest import IN_CI
+from tests.e2e.process import start
+from tests.e2e.test_sendbot_run import demo_env
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        message = "Debian's chromium is not installed (make test installs it where it can)"
+        if IN_CI:
+            pytest.fail(f"{message}; CI must run the browser tests", pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """The browser walk tests the pages, not the engine; the HTTP e2e tests cover both engines."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+def test_staff_acknowledge_in_the_local_chat_and_the_sendco_sees_it(
+    browser, db: Database, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    running = start(tmp_path, demo_env(db))
+    try:
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.goto(f"{running.base_url}/local")
+        page.get_by_role("link", name="Tom Hargreaves").click()
+        got_it = page.get_by_role("button", name="Got it")
+        for _ in range(50):
+            if got_it.count():
+                break
+            page.wait_for_timeout(200)
+            page.reload()
+        got_it.click()
+        assert "Thanks: recorded" in page.get_by_role("status").inner_text()
+        assert "You acknowledged this" in page.locator("article").first.inner_text()
+        assert page.get_by_role("button", name="Got it").count() == 0
+        page.screenshot(path=str(tmp_path / "local-chat.png"), full_page=True)
+
+        page.goto(f"{running.base_url}/sendco/briefings")
+        assert "/sign-in" in page.url
+        page.get_by_label("Person").select_option(
+            label="Sarah Pemberton — teacher (SENDCO) (line manager)"
+        )
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/sendco/briefings")
+        first = page.locator('section[data-briefing="graduated-approach"]')
+        assert first.locator('[data-count="acknowledged"]').inner_text() == "1"
+        first.get_by_text("Acknowledged (1)").click()
+        assert "Tom Hargreaves" in first.inner_text()
+        page.screenshot(path=str(tmp_path / "sendco-briefings.png"), full_page=True)
+        if os.environ.get("SENDBOT_SCREENSHOTS"):
+            for shot in tmp_path.glob("*.png"):
+                shutil.copy(shot, os.environ["SENDBOT_SCREENSHOTS"])
+    finally:
+        running.stop()
