@@ -105,3 +105,13 @@ def clock() -> FixedClock:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for engine in _migrated.values():
         engine.dispose()
+
+
+@pytest.fixture
+def cli(db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Database:  # type: ignore[no-untyped-def]
+    """Point the `sendbot` command (run through typer's CliRunner) at the test database."""
+    monkeypatch.chdir(tmp_path)  # away from any .env file
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DEMO_MODE", "true")
+    monkeypatch.setenv("HOST", "127.0.0.1")
+    return db

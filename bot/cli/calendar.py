@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
 import typer
-from sqlmodel import Session
 
-from bot.cli.common import open_app
+from bot.cli.common import in_one_transaction
 from bot.content.calendar_file import CalendarFileError, load_calendar_file
 from bot.services.calendar_import import (
     CalendarImportSummary,
@@ -19,10 +16,8 @@ from bot.services.calendar_import import (
     calendar_overview,
     replace_calendar,
 )
-from bot.services.errors import UserError
 from bot.services.schools import find_school
 
-T = TypeVar("T")
 SCHOOL_HELP = "the school's name; needed when there is more than one school"
 
 
@@ -36,7 +31,7 @@ def register(app: typer.Typer) -> None:
         school: str | None = typer.Option(None, "--school", help=SCHOOL_HELP),
     ) -> None:
         """Replace a school's terms and closures with those in FILE (safe to run again)."""
-        summary = _or_exit(lambda: _load(file, school))
+        summary = _load(file, school)
         print(_describe(summary))
         for warning in summary.warnings:
             print(f"Warning: {warning}", file=sys.stderr)
@@ -46,43 +41,29 @@ def register(app: typer.Typer) -> None:
         school: str | None = typer.Option(None, "--school", help=SCHOOL_HELP),
     ) -> None:
         """List a school's terms, closures and next 10 school days."""
-        print(_render(_or_exit(lambda: _show(school))))
+        print(_render(_show(school)))
 
     app.add_typer(calendar_app, name="calendar")
 
 
 def _load(file: Path, school: str | None) -> CalendarImportSummary:
     # The file is read and checked before the database is opened: a bad file touches nothing.
-    calendar_file = load_calendar_file(file)
-    sendbot = open_app()
     try:
-        return sendbot.db.work(
-            lambda s: replace_calendar(s, find_school(s, school, create=True), calendar_file)
-        )
-    finally:
-        sendbot.db.dispose()
+        calendar_file = load_calendar_file(file)
+    except CalendarFileError as exc:
+        print(str(exc), file=sys.stderr)
+        raise typer.Exit(1) from None
+    return in_one_transaction(
+        lambda s, _app: replace_calendar(s, find_school(s, school, create=True), calendar_file),
+        f"loading {file.name}",
+    )
 
 
 def _show(school: str | None) -> CalendarOverview:
-    sendbot = open_app()
-    now = sendbot.clock.now()
-
-    def look(session: Session) -> CalendarOverview:
-        return calendar_overview(session, find_school(session, school), now)
-
-    try:
-        return sendbot.db.work(look)
-    finally:
-        sendbot.db.dispose()
-
-
-def _or_exit(fn: Callable[[], T]) -> T:
-    """Run fn; a problem the person can put right is printed plainly, with exit status 1."""
-    try:
-        return fn()
-    except (UserError, CalendarFileError) as exc:
-        print(str(exc), file=sys.stderr)
-        raise typer.Exit(1) from None
+    return in_one_transaction(
+        lambda s, app: calendar_overview(s, find_school(s, school), app.clock.now()),
+        "showing the calendar",
+    )
 
 
 def _describe(summary: CalendarImportSummary) -> str:

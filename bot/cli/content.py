@@ -9,13 +9,12 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from bot.cli.common import configure_logging, open_app
+from bot.cli.common import configure_logging, in_one_transaction
 from bot.config import load_settings
 from bot.content.briefing_files import read_briefing_folder
 from bot.content.problems import FileProblem, has_errors, in_reading_order
 from bot.domain.briefing import BriefingDraft
 from bot.services.briefings import SaveSummary, save_briefings
-from bot.services.errors import UserError
 from bot.services.schools import find_school
 
 Folder = Annotated[
@@ -52,25 +51,17 @@ def register(app: typer.Typer) -> None:
     @content_app.command("load")
     def load_command(folder: Folder = None, school: SchoolName = None) -> None:
         """Check the briefing files, then store them for the school: all of them or none."""
-        sendbot = open_app()
-        try:
-            drafts, problems = read_briefing_folder(folder or Path(sendbot.settings.briefings_dir))
-            _print_problems(problems)
-            if has_errors(problems):
-                typer.echo(_summary(drafts, problems))
-                typer.echo("Nothing was stored: put the errors right and load again.")
-                raise typer.Exit(1)
-            now = sendbot.clock.now()
-            try:
-                saved = sendbot.db.work(lambda session: _store(session, school, drafts, now))
-            except UserError as exc:
-                typer.echo(str(exc), err=True)
-                raise typer.Exit(1) from None
-            typer.echo(
-                f"{saved.created} new, {saved.updated} changed, {saved.unchanged} unchanged."
-            )
-        finally:
-            sendbot.db.dispose()
+        drafts, problems = read_briefing_folder(folder or Path(load_settings().briefings_dir))
+        _print_problems(problems)
+        if has_errors(problems):
+            typer.echo(_summary(drafts, problems))
+            typer.echo("Nothing was stored: put the errors right and load again.")
+            raise typer.Exit(1)
+        saved = in_one_transaction(
+            lambda session, app: _store(session, school, drafts, app.clock.now()),
+            "loading briefings",
+        )
+        typer.echo(f"{saved.created} new, {saved.updated} changed, {saved.unchanged} unchanged.")
 
     app.add_typer(content_app, name="content")
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 import typer
 
-from bot.cli.common import open_app
+from bot.cli.common import in_one_transaction
 from bot.content.staff_csv import read_staff_csv
-from bot.services.errors import UserError, apology
+from bot.services.pauses import pause, resume
+from bot.services.schools import find_school
 from bot.services.staff_import import StaffImportSummary, import_staff
 
 
 def register(app: typer.Typer) -> None:
-    """Add the import-staff command."""
+    """Add the import-staff command and the staff group."""
+    register_pauses(app)
 
     @app.command("import-staff")
     def import_staff_command(
@@ -36,25 +39,59 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import the staff list; all rows are checked first, and a bad file changes nothing."""
         staff_file = read_staff_csv(file.read_bytes())
-        sendbot = open_app()
-        try:
-            summary = sendbot.db.work(
-                lambda session: import_staff(
-                    session,
-                    staff_file,
-                    school_name=school,
-                    deactivate_missing=deactivate_missing,
-                )
-            )
-        except UserError as exc:
-            print(exc, file=sys.stderr)
-            raise typer.Exit(1) from None
-        except Exception:  # noqa: BLE001 - staff get an apology; the log has the details
-            print(apology(f"importing {file.name}"), file=sys.stderr)
-            raise typer.Exit(1) from None
-        finally:
-            sendbot.db.dispose()
+        summary = in_one_transaction(
+            lambda session, _app: import_staff(
+                session, staff_file, school_name=school, deactivate_missing=deactivate_missing
+            ),
+            f"importing {file.name}",
+        )
         print(describe(summary))
+
+
+def register_pauses(app: typer.Typer) -> None:
+    """Add `sendbot staff pause` and `sendbot staff resume`."""
+    staff_app = typer.Typer(help="Look after individual members of staff.", no_args_is_help=True)
+
+    @staff_app.command("pause")
+    def pause_command(
+        email: str = typer.Argument(..., help="Their email address."),
+        until: str = typer.Option(
+            ..., "--until", help="The last day of the pause, as dd/mm/yyyy or yyyy-mm-dd."
+        ),
+        school: str | None = typer.Option(None, "--school", help="Needed if there are several."),
+    ) -> None:
+        """Pause someone's messages (leave, long-term absence) up to and including a day."""
+        last_day = _parse_day(until)
+        person = in_one_transaction(
+            lambda s, app: pause(
+                s, find_school(s, school), email, last_day, app.clock.now().date()
+            ),
+            "pausing a person",
+        )
+        print(f"{person.name} gets no messages until after {last_day:%a %-d %b %Y}.")
+
+    @staff_app.command("resume")
+    def resume_command(
+        email: str = typer.Argument(..., help="Their email address."),
+        school: str | None = typer.Option(None, "--school", help="Needed if there are several."),
+    ) -> None:
+        """End someone's pause at once."""
+        person = in_one_transaction(
+            lambda s, _app: resume(s, find_school(s, school), email), "resuming a person"
+        )
+        print(f"{person.name} gets messages again from their next sending moment.")
+
+    app.add_typer(staff_app, name="staff")
+
+
+def _parse_day(text: str) -> date:
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    print(f"'{text}' is not a date: write it as dd/mm/yyyy, e.g. 04/01/2027.", file=sys.stderr)
+    raise typer.Exit(1)
 
 
 def describe(summary: StaffImportSummary) -> str:

@@ -11,6 +11,8 @@ from typing import Any
 import yaml
 from icalendar import Calendar
 
+from bot.domain.errors import UserError
+
 SUFFIXES = (".yaml", ".yml", ".ics")
 # The column widths of the Term and Closure tables.
 MAX_NAME = 100
@@ -66,7 +68,7 @@ class CalendarFile:
     ignored: int = 0
 
 
-class CalendarFileError(ValueError):
+class CalendarFileError(UserError, ValueError):
     """A calendar file that cannot be loaded; `problems` lists every reason, for school staff."""
 
     def __init__(self, source: str, problems: list[str]) -> None:

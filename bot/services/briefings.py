@@ -239,3 +239,16 @@ def briefing_report(session: Session, school_id: int) -> list[BriefingStatus]:
         status.not_reached.sort()
         report.append(status)
     return report
+
+
+def find_briefing(session: Session, school_id: int, slug: str) -> Briefing:
+    """The school's briefing with this name (its file name without .md)."""
+    briefing = session.exec(
+        select(Briefing).where(Briefing.school_id == school_id, Briefing.slug == slug)
+    ).first()
+    if briefing is None:
+        known = session.exec(select(Briefing.slug).where(Briefing.school_id == school_id)).all()
+        raise UserError(
+            f"There is no briefing called '{slug}'. Briefings: {', '.join(known) or 'none yet'}."
+        )
+    return briefing

@@ -17,7 +17,7 @@ from bot.services.messages import briefing_message
 from bot.services.outbox import SendResult, claim_due, record, retry_delay
 from bot.storage.briefing import Briefing
 from bot.storage.database import Database
-from bot.storage.staff import ChatIdentity
+from bot.storage.staff import ChatIdentity, Staff
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ class Job:
     send_key: str
     recipient: Recipient | None
     message: Message | None
+    # Why it must no longer go out (withdrawn, the person has left), or "" to send it.
+    cancel_reason: str = ""
 
 
 @dataclass
@@ -128,17 +130,32 @@ class Dispatcher:
                 )
             ).all()
         }
-        return [
-            Job(
-                delivery_id=r.id,  # type: ignore[arg-type]
-                attempts=r.attempts,
-                platform=r.platform,
-                send_key=r.idempotency_key,
-                recipient=identities.get((r.staff_id, r.platform)),
-                message=rendered.get((r.kind, r.subject_id)),
+        staff_ids = {r.staff_id for r in rows}
+        active = set(
+            session.exec(
+                select(Staff.id).where(Staff.id.in_(staff_ids), Staff.active == True)  # type: ignore[union-attr]  # noqa: E712
+            ).all()
+        )
+        jobs = []
+        for r in rows:
+            message = rendered.get((r.kind, r.subject_id))
+            reason = ""
+            if message is None:
+                reason = "withdrawn before it was sent"
+            elif r.staff_id not in active:
+                reason = "the person has left or was deactivated"
+            jobs.append(
+                Job(
+                    delivery_id=r.id,  # type: ignore[arg-type]
+                    attempts=r.attempts,
+                    platform=r.platform,
+                    send_key=r.idempotency_key,
+                    recipient=identities.get((r.staff_id, r.platform)),
+                    message=message,
+                    cancel_reason=reason,
+                )
             )
-            for r in rows
-        ]
+        return jobs
 
     async def _send_within_limit(self, job: Job) -> SendResult:
         """Send, keeping at most the port's `max_in_flight` sends open at once."""
@@ -149,8 +166,8 @@ class Dispatcher:
             return await self._send(job)
 
     async def _send(self, job: Job) -> SendResult:
-        if job.message is None:
-            return SendResult(job.delivery_id, "cancelled", error="withdrawn before it was sent")
+        if job.cancel_reason or job.message is None:
+            return SendResult(job.delivery_id, "cancelled", error=job.cancel_reason)
         port = self.ports.get(job.platform)
         if port is None:
             return SendResult(job.delivery_id, "failed", error=f"{job.platform} is not connected")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import uuid
 
+from bot.domain.errors import UserError
+
 log = logging.getLogger(__name__)
 
-
-class UserError(Exception):
-    """A problem the person can put right; its text is safe to show them as it is."""
+__all__ = ["UserError", "apology"]
 
 
 def apology(context: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
@@ -145,3 +147,40 @@ def test_deliveries_wait_for_their_moment(db: Database) -> None:
     assert asyncio.run(dispatcher.drain()).counts == {}
     monday_evening.moment = datetime(2026, 11, 3, 7, 30, tzinfo=UTC)
     assert asyncio.run(dispatcher.drain()).counts == {"sent": 3}
+
+
+def test_two_workers_claiming_at_once_never_take_the_same_delivery(
+    db: Database, clock: FixedClock
+) -> None:
+    """Replicas share one database: while one holds its claim open, the other takes the rest."""
+    setup_three(db, clock)
+    lease = timedelta(seconds=120)
+    with ThreadPoolExecutor(1) as pool:
+        with db.session() as first_session:
+            first = claim_due(first_session, clock.now(), "replica-a", lease, 2)
+            # On PostgreSQL the second worker skips the locked rows at once; on SQLite it waits
+            # for the first transaction to commit and then sees those rows as claimed.
+            second = pool.submit(
+                lambda: db.work(lambda s: claim_due(s, clock.now(), "replica-b", lease, 10))
+            )
+            time.sleep(0.3)
+            first_ids = {row.id for row in first}
+    second_ids = {row.id for row in second.result(timeout=30)}
+    assert len(first_ids) == 2 and len(second_ids) == 1
+    assert first_ids.isdisjoint(second_ids)
+
+
+def test_someone_who_left_after_planning_is_not_sent_it(db: Database, clock: FixedClock) -> None:
+    ann, _ben, _cy = setup_three(db, clock)
+
+    def leave(s):  # type: ignore[no-untyped-def]
+        person = s.exec(select(factories.Staff).where(factories.Staff.email == ann)).one()
+        person.active = False
+        s.add(person)
+
+    db.work(leave)
+    platform = ScriptedPlatform({})
+    dispatcher = Dispatcher(db, {"local": platform}, clock, DispatchPolicy(), "w1")
+    assert asyncio.run(dispatcher.drain()).counts == {"sent": 2, "cancelled": 1}
+    assert ann not in [who for who, _title in platform.delivered]
+    assert ("cancelled", 1, "the person has left or was deactivated") in statuses(db).values()
