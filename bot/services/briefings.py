@@ -14,6 +14,7 @@ from bot.domain.audience import Member, is_in_audience
 from bot.domain.briefing import BriefingDraft
 from bot.domain.calendar import next_sending_moment
 from bot.domain.people import roles_from_text
+from bot.services import audit
 from bot.services.errors import UserError
 from bot.services.outbox import PlannedDelivery, plan
 from bot.services.school_calendar import availability_of, calendar_for
@@ -252,3 +253,13 @@ def find_briefing(session: Session, school_id: int, slug: str) -> Briefing:
             f"There is no briefing called '{slug}'. Briefings: {', '.join(known) or 'none yet'}."
         )
     return briefing
+
+
+def withdraw_as(session: Session, actor: Staff, briefing_id: int, now: datetime) -> str:
+    """The SENDCO withdraws one of their school's briefings; logged, and said back to them."""
+    briefing = session.get(Briefing, briefing_id)
+    if briefing is None or briefing.school_id != actor.school_id:
+        raise UserError("That briefing does not exist in your school.")
+    cancelled = withdraw_briefing(session, briefing_id)
+    audit.record(session, actor, "briefing_withdrawn", now, subject=("briefing", briefing_id))
+    return f"Withdrawn: '{briefing.title}'. {cancelled} unsent copies were cancelled."

@@ -5,10 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.services.briefings import briefing_report, withdraw_briefing
+from bot.services.briefings import briefing_report, withdraw_as
 from bot.services.errors import UserError
-from bot.storage.audit import AuditEvent
-from bot.storage.briefing import Briefing
 from bot.web.deps import SendbotDep, SendcoUser
 from bot.web.templating import templates
 
@@ -29,25 +27,11 @@ def briefings(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Respon
 def withdraw(request: Request, sendbot: SendbotDep, user: SendcoUser, briefing_id: int) -> Response:
     """Stop a briefing: nobody else gets it, and presses on it are answered politely."""
 
-    def act(session):  # type: ignore[no-untyped-def]
-        briefing = session.get(Briefing, briefing_id)
-        if briefing is None or briefing.school_id != user.school_id:
-            raise UserError("That briefing does not exist in your school.")
-        cancelled = withdraw_briefing(session, briefing_id)
-        session.add(
-            AuditEvent(
-                at=sendbot.clock.now(),
-                school_id=user.school_id,
-                actor_staff_id=user.id,
-                action="briefing_withdrawn",
-                subject_type="briefing",
-                subject_id=str(briefing_id),
-            )
-        )
-        return f"Withdrawn: '{briefing.title}'. {cancelled} unsent copies were cancelled."
-
+    now = sendbot.clock.now()
     try:
-        request.session["notice"] = sendbot.db.work(act)
+        request.session["notice"] = sendbot.db.work(
+            lambda s: withdraw_as(s, user, briefing_id, now)
+        )
     except UserError as exc:
         request.session["notice"] = str(exc)
     return RedirectResponse("/sendco/briefings", status_code=303)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
 
-from bot.storage.audit import AuditEvent
+from bot.services.audit import sign_in_as
 from bot.storage.staff import Staff
 from bot.web.deps import SendbotDep
 from bot.web.templating import templates
@@ -39,22 +39,8 @@ def demo_sign_in(
     if not sendbot.settings.demo_sign_in_allowed:
         raise HTTPException(404)
 
-    def check(session):  # type: ignore[no-untyped-def]
-        person = session.get(Staff, staff_id)
-        if person is None or not person.active:
-            return None
-        session.add(
-            AuditEvent(
-                at=sendbot.clock.now(),
-                school_id=person.school_id,
-                actor_staff_id=person.id,
-                action="signed_in",
-                detail="demo persona",
-            )
-        )
-        return person.id
-
-    signed_in = sendbot.db.work(check)
+    now = sendbot.clock.now()
+    signed_in = sendbot.db.work(lambda s: sign_in_as(s, staff_id, now, "demo persona"))
     if signed_in is None:
         raise HTTPException(400, "Choose a person from the list.")
     request.session.clear()
