@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -23,6 +24,15 @@ class School(SQLModel, table=True):
     timezone: str = Field(default="Europe/London", max_length=64)
     send_window_start: time = Field(default=time(7, 30))
     send_window_end: time = Field(default=time(16, 30))
+    # Quizzes: ISO weekdays with a round (Tuesday and Thursday), questions a round, spacing.
+    quiz_days: str = Field(default="24", max_length=7)
+    quiz_questions_per_round: int = Field(default=3)
+    quiz_desired_retention: float = Field(default=0.9)
+    quiz_max_interval_days: int = Field(default=180)
+    quiz_reminder_after_days: int = Field(default=2)  # school days
+    quiz_expire_after_days: int = Field(default=5)  # school days
+    # The SENDCO's current focus topics (tags); new questions on these come first.
+    quiz_focus_tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class Term(SQLModel, table=True):

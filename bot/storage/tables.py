@@ -6,6 +6,7 @@ from bot.storage.audit import AuditEvent
 from bot.storage.briefing import Acknowledgement, Briefing
 from bot.storage.local_chat import LocalMessage
 from bot.storage.outbox import Delivery
+from bot.storage.quiz import MemoryState, Question, QuizItem, QuizRound, Target
 from bot.storage.school import Closure, School, Term, Trust
 from bot.storage.staff import ChatIdentity, Staff
 
@@ -19,8 +20,13 @@ __all__ = [
     "Closure",
     "Delivery",
     "LocalMessage",
+    "MemoryState",
+    "Question",
+    "QuizItem",
+    "QuizRound",
     "School",
     "Staff",
+    "Target",
     "Term",
     "Trust",
     "metadata",
