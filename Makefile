@@ -29,7 +29,7 @@ test: $(STAMP) lint browser
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m tests.bench.fanout
+	$(BIN)/python -m tests.bench
 
 # Refresh the lock after changing dependencies in pyproject.toml.
 lock: $(STAMP)

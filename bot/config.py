@@ -43,6 +43,7 @@ class Settings(BaseSettings):
         " (required unless the app is in demo mode on this computer only)",
     )
     briefings_dir: str = Field("briefings", description="the folder of briefing files")
+    quizzes_dir: str = Field("quizzes", description="the folder of question bank files")
     demo_dir: str = Field(
         "demo", description="the folder holding the demo school's staff.csv and calendar.yaml"
     )

@@ -1,7 +1,7 @@
 """Benchmark: plan and dispatch one briefing to 5,000 staff through the local chat.
 
-Run with `make bench`. Each engine runs in its own child process (so peak memory is that run's
-alone), three times; the median is reported. Writes BENCHMARKS.md.
+Each engine runs in its own child process (so peak memory is that run's alone), three times;
+the median is reported. `make bench` runs it with the others (tests/bench/__main__.py).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -138,23 +137,8 @@ def _child(url: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def _machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB memory, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.machine()}"
-    )
-
-
-def main() -> None:
+def section() -> str:
+    """The fan-out section of BENCHMARKS.md."""
     results: dict[str, list[dict[str, float]]] = {"SQLite": [], "PostgreSQL": []}
     with tempfile.TemporaryDirectory() as folder:
         for run in range(RUNS):
@@ -178,36 +162,22 @@ def main() -> None:
             f"| {engine} | {med['deliveries_per_second']:,.0f} | {med['plan_seconds']:.2f} | "
             f"{med['dispatch_seconds']:.2f} | {med['peak_rss_mb']:.0f} | {verdict} |"
         )
-    text = "\n".join(
+    return "\n".join(
         [
-            "# Benchmarks",
-            "",
-            "Written by `make bench` (`python -m tests.bench.fanout`); do not edit by hand.",
-            "",
-            f"- When: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-            f"- Machine: {_machine()}",
-            f"- Command: `make bench` ({RUNS} runs per engine, each in a fresh process; medians)",
-            "",
             f"## Fan-out: one briefing to {STAFF:,} staff through the local chat",
             "",
             "Planning (audience, each person's next sending moment, outbox rows) and dispatching",
-            "(claim, render, send, record) end to end. Goal: at least 500 deliveries a second and",
-            "under 200 MB peak memory (resident set of the whole process).",
+            "(claim, render, send, record) end to end, each engine in a fresh process, "
+            f"{RUNS} runs, medians. Goal: at least 500 deliveries a second and under 200 MB peak",
+            "memory (resident set of the whole process).",
             "",
             "| Engine | Deliveries/s | Plan (s) | Dispatch (s) | Peak memory (MB) | Goal met |",
             "|---|---|---|---|---|---|",
             *rows,
             "",
-            "These machines are shared and noisy: compare medians, and ratios between engines.",
-            "",
         ]
     )
-    (ROOT / "BENCHMARKS.md").write_text(text)
-    print(text)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--one":
-        print(json.dumps(one_run(sys.argv[2])))
-    else:
-        main()
+    print(json.dumps(one_run(sys.argv[2])))
