@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlmodel import Session
 
 from bot.services.briefings import plan_due_briefings
 from bot.services.clock import Clock
 from bot.services.dispatcher import Dispatcher
 from bot.services.errors import apology
+from bot.services.quiz_housekeeping import QuizHousekeeping
+from bot.services.rounds import plan_rounds
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,7 @@ class Ticker:
         self.platform = platform
         self.tick_seconds = tick_seconds
         self.dispatch_seconds = dispatch_seconds
+        self.housekeeping = QuizHousekeeping(db, dispatcher.ports, clock, platform)
         self.health = JobHealth()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
 
@@ -93,9 +97,17 @@ class Ticker:
         return run
 
     async def plan(self) -> int:
-        """Plan deliveries for whatever has fallen due; wake the dispatcher if there are any."""
+        """Plan briefings and quiz rounds that have fallen due, chase and close unanswered
+        questions, and wake the dispatcher if there is anything to send."""
         now = self.clock.now()
-        created = await self.db.run(lambda s: plan_due_briefings(s, now, self.platform))
+
+        def due(session: Session) -> int:
+            return plan_due_briefings(session, now, self.platform) + plan_rounds(
+                session, now, self.platform
+            )
+
+        created = await self.db.run(due)
+        created += (await self.housekeeping.run()).reminders
         if created:
             log.info("planned %d deliveries", created)
             self.wake_dispatcher()

@@ -30,6 +30,17 @@ class Link:
 
 
 @dataclass(frozen=True)
+class ChoiceForm:
+    """Tick-boxes with one submit button (a multi-select question). The submitted value is
+    `value_prefix` + ":" + the ticked option numbers joined by commas, e.g. "42:0,2"."""
+
+    action_id: str
+    value_prefix: str
+    options: tuple[str, ...]
+    submit_label: str = "Submit"
+
+
+@dataclass(frozen=True)
 class Message:
     """A platform-neutral message: a title, a few short lines or bullets, a link, buttons."""
 
@@ -39,6 +50,7 @@ class Message:
     bullets: tuple[str, ...] = ()
     link: Link | None = None
     buttons: tuple[Button, ...] = ()
+    form: ChoiceForm | None = None
     footer: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,6 +59,7 @@ class Message:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
         link = data.get("link")
+        form = data.get("form")
         return cls(
             kind=data["kind"],
             title=data["title"],
@@ -54,6 +67,7 @@ class Message:
             bullets=tuple(data.get("bullets", ())),
             link=Link(**link) if link else None,
             buttons=tuple(Button(**b) for b in data.get("buttons", ())),
+            form=ChoiceForm(**(form | {"options": tuple(form["options"])})) if form else None,
             footer=data.get("footer", ""),
         )
 

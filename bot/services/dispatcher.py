@@ -4,36 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot.services.briefings import KIND as BRIEFING
 from bot.services.chat_port import ChatPort, Message, NotReachable, Recipient, TemporaryFailure
 from bot.services.clock import Clock
-from bot.services.messages import briefing_message
 from bot.services.outbox import SendResult, claim_due, record, retry_delay
-from bot.storage.briefing import Briefing
+from bot.services.renderers import ON_SENT, RENDERERS
 from bot.storage.database import Database
 from bot.storage.staff import ChatIdentity, Staff
 
 log = logging.getLogger(__name__)
-
-# kind -> renders the subjects of that kind; None for a subject that must no longer go out.
-Renderer = Callable[[Session, set[int]], dict[int, Message | None]]
-
-
-def _render_briefings(session: Session, ids: set[int]) -> dict[int, Message | None]:
-    briefings = session.exec(select(Briefing).where(Briefing.id.in_(ids))).all()  # type: ignore[union-attr]
-    return {
-        b.id: None if b.status == "withdrawn" else briefing_message(b)  # type: ignore[misc]
-        for b in briefings
-    }
-
-
-RENDERERS: dict[str, Renderer] = {BRIEFING: _render_briefings}
 
 
 @dataclass(frozen=True)
@@ -51,6 +35,8 @@ class Job:
     """One claimed delivery, rendered and ready to send."""
 
     delivery_id: int
+    kind: str
+    subject_id: int
     attempts: int
     platform: str
     send_key: str
@@ -105,12 +91,23 @@ class Dispatcher:
             results = await asyncio.gather(*(self._send_within_limit(job) for job in jobs))
             done = self.clock.now()
             await self.db.run(
-                lambda session, r=results, t=done: record(session, r, t, self.worker_id)
+                lambda session, j=jobs, r=list(results), t=done: self._record(session, j, r, t)
             )
             for result in results:
                 report.add(result.status)
             batches += 1
         return report
+
+    def _record(
+        self, session: Session, jobs: list[Job], results: list[SendResult], now: datetime
+    ) -> None:
+        record(session, results, now, self.worker_id)
+        sent: dict[str, list[int]] = {}
+        for job, result in zip(jobs, results, strict=True):
+            if result.status == "sent" and job.kind in ON_SENT:
+                sent.setdefault(job.kind, []).append(job.subject_id)
+        for kind, subject_ids in sent.items():
+            ON_SENT[kind](session, subject_ids, now)
 
     def _claim(self, session: Session, now: datetime) -> list[Job]:
         lease = timedelta(seconds=self.policy.lease_seconds)
@@ -147,6 +144,8 @@ class Dispatcher:
             jobs.append(
                 Job(
                     delivery_id=r.id,  # type: ignore[arg-type]
+                    kind=r.kind,
+                    subject_id=r.subject_id,
                     attempts=r.attempts,
                     platform=r.platform,
                     send_key=r.idempotency_key,

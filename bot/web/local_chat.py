@@ -6,6 +6,8 @@ In demo mode on this computer you may act as anyone; otherwise you see only your
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import select
@@ -82,11 +84,17 @@ async def press(
     message_id: int = Form(...),
     action_id: str = Form(..., max_length=255),
     value: str = Form("", max_length=2000),
+    ticked: Annotated[list[str] | None, Form(alias="choice")] = None,
 ) -> Response:
-    """A button press on a card, handed to the shared inbound path."""
+    """A button press or a tick-box form's submit on a card, handed to the inbound path."""
     _person, user_id = _acting_as(request, sendbot, staff_id)
     owner = sendbot.db.work(lambda s: sendbot.local.owner_of(s, message_id))
-    if owner != user_id:
+    if ticked or value.endswith(":"):
+        # A tick-box form: the value is its prefix, the ticked options follow it.
+        value = value.rstrip(":") + ":" + ",".join(ticked or [])
+    if value.endswith(":"):
+        notice = "Tick at least one answer, then press Submit."
+    elif owner != user_id:
         notice = "That message is not in your chat, so nothing was recorded."
     else:
         ref = MessageRef(PLATFORM, {"id": message_id})

@@ -1,0 +1,219 @@
+"""Progress computed from what was recorded: a person's figures, a team's, and the bank's."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.domain.people import Role, roles_from_text
+from bot.domain.targets import Metric, Period, Progress, progress
+from bot.storage.briefing import Acknowledgement
+from bot.storage.outbox import Delivery
+from bot.storage.quiz import MemoryState, Question, QuizItem, Target
+from bot.storage.school import School
+from bot.storage.staff import Staff
+
+
+@dataclass
+class Tally:
+    """Questions asked in a period, how many of them were answered, and how many correctly."""
+
+    asked: int = 0
+    answered: int = 0
+    correct: int = 0
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    """One target and where it stands, measured over its own period."""
+
+    target: Target
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class PersonReport:
+    """One person's figures for a period, per area of need, and their targets."""
+
+    person: Staff
+    questions: Tally
+    by_area: dict[str, Tally]
+    briefings_received: int
+    briefings_acknowledged: int
+    targets: list[TargetLine] = field(default_factory=list)
+
+
+def day_bounds(period: Period, timezone: str) -> tuple[datetime, datetime]:
+    """The period's first moment and the moment after its last day, in UTC."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(period.starts_on, time(0), tzinfo=zone)
+    end = datetime.combine(period.ends_on + timedelta(days=1), time(0), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def school_today(session: Session, school_id: int, now: datetime) -> date:
+    """Today's date where the school is: the day ends at midnight in England, not in UTC."""
+    school = session.get(School, school_id)
+    return now.astimezone(ZoneInfo(school.timezone if school else "Europe/London")).date()
+
+
+class Recorded:
+    """What was recorded for some people over one period, read in three grouped queries."""
+
+    def __init__(
+        self, session: Session, staff_ids: Sequence[int], period: Period, timezone: str
+    ) -> None:
+        start, end = day_bounds(period, timezone)
+        ids = list(staff_ids)
+        # (staff, question, answered, correct) -> how many; grouping keeps this small.
+        self._items = session.exec(
+            select(
+                QuizItem.staff_id,
+                QuizItem.question_id,
+                QuizItem.status,
+                QuizItem.correct,
+                func.count(),
+            )
+            .where(col(QuizItem.staff_id).in_(ids))
+            .where(col(QuizItem.sent_at) >= start, col(QuizItem.sent_at) < end)
+            .group_by(QuizItem.staff_id, QuizItem.question_id, QuizItem.status, QuizItem.correct)
+        ).all()
+        asked_ids = {row[1] for row in self._items}
+        self._bank = {
+            q.id: (q.area, {t.lower() for t in q.tags})
+            for q in session.exec(select(Question).where(col(Question.id).in_(asked_ids))).all()
+        }
+        received = session.exec(
+            select(Delivery.staff_id, Delivery.subject_id)
+            .where(col(Delivery.staff_id).in_(ids), Delivery.kind == "briefing")
+            .where(Delivery.status == "sent")
+            .where(col(Delivery.sent_at) >= start, col(Delivery.sent_at) < end)
+            .distinct()
+        ).all()
+        acknowledged = set(
+            session.exec(
+                select(Acknowledgement.staff_id, Acknowledgement.briefing_id).where(
+                    col(Acknowledgement.staff_id).in_(ids),
+                    col(Acknowledgement.briefing_id).in_({b for _, b in received}),
+                )
+            ).all()
+        )
+        self._briefings: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for pair in received:
+            counts = self._briefings[pair[0]]
+            counts[0] += pair in acknowledged
+            counts[1] += 1
+
+    def questions(self, staff_id: int, area: str | None = None, topic: str | None = None) -> Tally:
+        """Questions asked of one person, optionally only those of one area or topic."""
+        tally = Tally()
+        for person, question_id, status, correct, count in self._items:
+            q_area, tags = self._bank.get(question_id, ("", set()))
+            if person != staff_id or (area and q_area != area):
+                continue
+            if topic and topic.lower() not in tags:
+                continue
+            tally.asked += count
+            tally.answered += count if status == "answered" else 0
+            tally.correct += count if status == "answered" and correct else 0
+        return tally
+
+    def by_area(self, staff_id: int) -> dict[str, Tally]:
+        """One tally per area of need the person was asked about."""
+        areas = sorted(
+            {self._bank.get(q, ("", set()))[0] for s, q, *_ in self._items if s == staff_id}
+        )
+        return {area: self.questions(staff_id, area=area) for area in areas}
+
+    def briefings(self, staff_id: int) -> tuple[int, int]:
+        """(acknowledged, received) briefings."""
+        acknowledged, received = self._briefings.get(staff_id, (0, 0))
+        return acknowledged, received
+
+    def measure(self, target: Target) -> tuple[int, int]:
+        """A target's numerator and denominator."""
+        if target.metric == Metric.BRIEFINGS_ACKNOWLEDGED_SHARE:
+            return self.briefings(target.staff_id)
+        tally = self.questions(target.staff_id, target.area, target.topic)
+        if target.metric == Metric.CORRECT_SHARE:
+            return tally.correct, tally.answered
+        return tally.answered, tally.asked
+
+
+def target_progress(
+    session: Session, targets: Sequence[Target], timezone: str, today: date
+) -> dict[int, Progress]:
+    """Each target's progress over its own period; one read per distinct period."""
+    by_period: dict[tuple[str, date, date], list[Target]] = defaultdict(list)
+    for target in targets:
+        by_period[(target.period_label, target.starts_on, target.ends_on)].append(target)
+    result: dict[int, Progress] = {}
+    for (label, starts_on, ends_on), group in by_period.items():
+        period = Period(label, starts_on, ends_on)
+        recorded = Recorded(session, sorted({t.staff_id for t in group}), period, timezone)
+        for target in group:
+            numerator, denominator = recorded.measure(target)
+            result[target.id] = progress(numerator, denominator, target.threshold, period, today)  # type: ignore[index]
+    return result
+
+
+def team_of(session: Session, viewer: Staff, department: str | None = None) -> list[Staff]:
+    """Whom a viewer may see: the SENDCO and admins their school, a line manager their reports."""
+    query = select(Staff).where(Staff.school_id == viewer.school_id, Staff.active == True)  # noqa: E712
+    if not roles_from_text(viewer.roles) & {Role.SENDCO, Role.ADMIN}:
+        query = query.where(Staff.line_manager_id == viewer.id)
+    if department:
+        query = query.where(Staff.department == department)
+    return list(session.exec(query.order_by(col(Staff.name))).all())
+
+
+def reports_for(
+    session: Session, people: Sequence[Staff], period: Period, today: date
+) -> list[PersonReport]:
+    """Figures for a period and every target that overlaps it, for each of these people."""
+    if not people:
+        return []
+    school = session.get(School, people[0].school_id)
+    timezone = school.timezone if school else "Europe/London"
+    ids = [p.id for p in people]
+    recorded = Recorded(session, ids, period, timezone)  # type: ignore[arg-type]
+    targets = session.exec(
+        select(Target)
+        .where(col(Target.staff_id).in_(ids))
+        .where(Target.starts_on <= period.ends_on, Target.ends_on >= period.starts_on)
+        .order_by(col(Target.starts_on), col(Target.metric), col(Target.id))
+    ).all()
+    statuses = target_progress(session, targets, timezone, today)
+    reports = []
+    for person in people:
+        acknowledged, received = recorded.briefings(person.id)  # type: ignore[arg-type]
+        reports.append(
+            PersonReport(
+                person=person,
+                questions=recorded.questions(person.id),  # type: ignore[arg-type]
+                by_area=recorded.by_area(person.id),  # type: ignore[arg-type]
+                briefings_received=received,
+                briefings_acknowledged=acknowledged,
+                targets=[
+                    TargetLine(t, statuses[t.id])  # type: ignore[index]
+                    for t in targets
+                    if t.staff_id == person.id
+                ],
+            )
+        )
+    return reports
+
+
+def due_count(session: Session, staff_id: int, now: datetime) -> int:
+    """How many questions are due for this person now, so come first in their next round."""
+    return session.exec(
+        select(func.count())
+        .select_from(MemoryState)
+        .where(MemoryState.staff_id == staff_id, col(MemoryState.due) <= now)
+    ).one()

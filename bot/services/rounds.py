@@ -1,0 +1,155 @@
+"""Quiz rounds: pick each person's questions for the day and put them in the outbox."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from bot.domain.calendar import next_sending_moment
+from bot.domain.people import working_days_from_text
+from bot.domain.rounds import has_round_on
+from bot.domain.selection import Candidate, choose_questions
+from bot.domain.spacing import SpacingPolicy, retrievability
+from bot.services.outbox import PlannedDelivery, plan
+from bot.services.school_calendar import availability_of, calendar_for
+from bot.storage.quiz import MemoryState, Question, QuizItem, QuizRound
+from bot.storage.school import School
+from bot.storage.staff import Staff
+
+QUESTION = "question"
+OPEN = ("planned", "sent")
+
+
+def spacing_policy(school: School) -> SpacingPolicy:
+    """The school's spacing settings."""
+    return SpacingPolicy(school.quiz_desired_retention, school.quiz_max_interval_days)
+
+
+def plan_rounds(session: Session, now: datetime, platform: str) -> int:
+    """Plan today's round at every school that has not planned it yet; returns new deliveries."""
+    created = 0
+    for school in session.exec(select(School)).all():
+        created += plan_round(session, school, now, platform)
+    return created
+
+
+def plan_round(session: Session, school: School, now: datetime, platform: str) -> int:
+    """Today's round at one school, once: safe to call on every tick."""
+    today = now.astimezone(ZoneInfo(school.timezone)).date()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # The unique (school, day) key makes this the one place a day's round is decided, even
+    # with several replicas ticking at once.
+    claimed = session.execute(
+        insert(QuizRound)
+        .values(school_id=school.id, held_on=today, created_at=now)
+        .on_conflict_do_nothing(index_elements=["school_id", "held_on"])
+        .returning(QuizRound.id)
+    ).first()
+    if claimed is None:
+        return 0
+    round_id = claimed[0]
+    calendar = calendar_for(session, school, now)
+    quiz_days = working_days_from_text(school.quiz_days)
+    people = [
+        p
+        for p in session.exec(
+            select(Staff).where(Staff.school_id == school.id, Staff.active == True)  # noqa: E712
+        ).all()
+        if has_round_on(calendar, availability_of(p), quiz_days, today)
+    ]
+    if not people:
+        return 0
+    questions = session.exec(
+        select(Question).where(Question.school_id == school.id, Question.active == True)  # noqa: E712
+    ).all()
+    memory = _memory_by_person(session, [p.id for p in people])  # type: ignore[misc]
+    open_items = _open_questions_by_person(session, [p.id for p in people])  # type: ignore[misc]
+    policy = spacing_policy(school)
+    focus = frozenset(school.quiz_focus_tags)
+    start_of_day = calendar.window_on(today)[0]
+    versions = {q.id: q.version for q in questions}
+    items: list[QuizItem] = []
+    moments: dict[int, datetime] = {}
+    for person in people:
+        assert person.id is not None
+        candidates = [
+            _candidate(q, memory[person.id].get(q.id), policy, now)  # type: ignore[arg-type]
+            for q in questions
+            if (not q.audience or person.job_role in q.audience)
+            and q.id not in open_items[person.id]
+        ]
+        chosen = choose_questions(candidates, focus, school.quiz_questions_per_round, now)
+        moment = next_sending_moment(calendar, availability_of(person), max(now, start_of_day))
+        moments[person.id] = moment or now
+        items.extend(
+            QuizItem(
+                round_id=round_id,
+                staff_id=person.id,
+                question_id=qid,
+                question_version=versions[qid],
+                position=position,
+            )
+            for position, qid in enumerate(chosen, start=1)
+        )
+    session.add_all(items)
+    session.flush()
+    return plan(
+        session,
+        [
+            PlannedDelivery(
+                school_id=school.id,  # type: ignore[arg-type]
+                staff_id=item.staff_id,
+                kind=QUESTION,
+                subject_id=item.id,  # type: ignore[arg-type]
+                platform=platform,
+                not_before=moments[item.staff_id],
+            )
+            for item in items
+        ],
+    )
+
+
+def _candidate(
+    question: Question, state: MemoryState | None, policy: SpacingPolicy, now: datetime
+) -> Candidate:
+    tags = frozenset(question.tags)
+    if state is None:
+        return Candidate(question.id, tags)  # type: ignore[arg-type]
+    due = state.due
+    # Retrievability only matters for what is due: it orders the most forgotten first.
+    recall = retrievability(policy, state.card, now) if due <= now else 1.0
+    return Candidate(question.id, tags, due, recall)  # type: ignore[arg-type]
+
+
+def _memory_by_person(session: Session, staff_ids: list[int]) -> dict[int, dict[int, MemoryState]]:
+    by_person: dict[int, dict[int, MemoryState]] = defaultdict(dict)
+    for chunk in _chunks(staff_ids):
+        for state in session.exec(
+            select(MemoryState).where(MemoryState.staff_id.in_(chunk))  # type: ignore[attr-defined]
+        ).all():
+            by_person[state.staff_id][state.question_id] = state
+    return by_person
+
+
+def _open_questions_by_person(session: Session, staff_ids: list[int]) -> dict[int, set[int]]:
+    """Questions still waiting for an answer: never ask one again while it is open."""
+    by_person: dict[int, set[int]] = defaultdict(set)
+    for chunk in _chunks(staff_ids):
+        rows = session.exec(
+            select(QuizItem.staff_id, QuizItem.question_id).where(
+                QuizItem.staff_id.in_(chunk),  # type: ignore[attr-defined]
+                QuizItem.status.in_(OPEN),  # type: ignore[attr-defined]
+            )
+        ).all()
+        for staff_id, question_id in rows:
+            by_person[staff_id].add(question_id)
+    return by_person
+
+
+def _chunks(ids: list[int], size: int = 1000) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
