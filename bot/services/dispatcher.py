@@ -83,12 +83,14 @@ class Dispatcher:
         """Send batches until nothing is due (or `max_batches`, or a stop is asked for)."""
         report = DrainReport()
         batches = 0
+        # Semaphores belong to one event loop; a drain runs inside one, so it makes its own.
+        self._gates = {}
         while not self.stopping and (max_batches is None or batches < max_batches):
             now = self.clock.now()
             jobs = await self.db.run(lambda session, now=now: self._claim(session, now))
             if not jobs:
                 break
-            results = await asyncio.gather(*(self._send_within_limit(job) for job in jobs))
+            results = await self._send_batch(jobs)
             done = self.clock.now()
             await self.db.run(
                 lambda session, j=jobs, r=list(results), t=done: self._record(session, j, r, t)
@@ -155,6 +157,20 @@ class Dispatcher:
                 )
             )
         return jobs
+
+    async def _send_batch(self, jobs: list[Job]) -> list[SendResult]:
+        """Send to different people at once, but to each person in order (question 1 before 2)."""
+        conversations: dict[tuple[str, str], list[Job]] = {}
+        for job in jobs:
+            who = job.recipient.platform_user_id if job.recipient else f"#{job.delivery_id}"
+            conversations.setdefault((job.platform, who), []).append(job)
+
+        async def in_order(queue: list[Job]) -> list[SendResult]:
+            return [await self._send_within_limit(job) for job in queue]
+
+        done = await asyncio.gather(*(in_order(queue) for queue in conversations.values()))
+        by_id = {result.delivery_id: result for results in done for result in results}
+        return [by_id[job.delivery_id] for job in jobs]
 
     async def _send_within_limit(self, job: Job) -> SendResult:
         """Send, keeping at most the port's `max_in_flight` sends open at once."""

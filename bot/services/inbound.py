@@ -9,10 +9,12 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.services.acknowledgements import acknowledge_briefing
+from bot.services.answers import answer_question
 from bot.services.chat_port import ChatPort, Interaction, Outcome
 from bot.services.clock import Clock
 from bot.services.errors import UserError, apology
 from bot.services.messages import ACK_BRIEFING
+from bot.services.quiz_messages import ANSWER
 from bot.storage.database import Database
 from bot.storage.staff import ChatIdentity, Staff
 
@@ -27,7 +29,7 @@ def _acknowledge(session: Session, person: Staff, value: str, now: datetime) -> 
     return acknowledge_briefing(session, person, int(value), now)
 
 
-HANDLERS: dict[str, Handler] = {ACK_BRIEFING: _acknowledge}
+HANDLERS: dict[str, Handler] = {ACK_BRIEFING: _acknowledge, ANSWER: answer_question}
 
 
 def respond(session: Session, interaction: Interaction, now: datetime) -> Outcome:
