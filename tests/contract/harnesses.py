@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot.bootstrap import Sendbot
 from bot.chat.local.adapter import LocalChat
-from bot.services.chat_port import ChatPort, Message, MessageRef
+from bot.services.chat_port import ChatPort, ChoiceForm, Message, MessageRef
 from bot.storage.staff import ChatIdentity
 from tests.integration.webapp import client_for
 
@@ -49,6 +49,21 @@ class LocalHarness:
         response = client.post(
             f"/local/{staff_id}/press",
             data={"message_id": ref.data["id"], "action_id": action_id, "value": value},
+            headers={"accept": "application/json"},
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["notice"])
+
+    def submit(self, staff_id: int, ref: MessageRef, form: ChoiceForm, ticked: list[int]) -> str:
+        client: TestClient = client_for(self.sendbot)
+        response = client.post(
+            f"/local/{staff_id}/press",
+            data={
+                "message_id": ref.data["id"],
+                "action_id": form.action_id,
+                "value": f"{form.value_prefix}:",
+                "choice": [str(i) for i in ticked],
+            },
             headers={"accept": "application/json"},
         )
         assert response.status_code == 200, response.text

@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlmodel import select
 
+from bot.domain.quiz import Area, QuestionDraft
 from bot.services.briefings import plan_briefing
 from bot.services.chat_port import Button, Message, MessageRef, NotReachable, Recipient
 from bot.services.clock import FixedClock
+from bot.services.question_bank import save_questions
+from bot.services.rounds import plan_round
 from bot.storage.briefing import Briefing
 from bot.storage.database import Database
+from bot.storage.outbox import Delivery
 from tests import factories
 from tests.contract.harnesses import HARNESSES
 from tests.integration.webapp import sendbot_for
@@ -85,3 +90,48 @@ def test_a_press_goes_through_the_shared_inbound_path(harness, db: Database, clo
     shown = harness.seen_by(staff_id)[0]
     assert shown.buttons == () and "acknowledged" in shown.lines[0]
     assert db.work(lambda s: s.get(Briefing, briefing_id).status) == "planned"
+
+
+def _quiz_setup(db: Database, clock, multi: bool):  # type: ignore[no-untyped-def]
+    def setup(s):  # type: ignore[no-untyped-def]
+        school = factories.school(s)
+        person = factories.person(s, school, "Quinn Quiz")
+        draft = QuestionDraft(
+            qid="contract-q",
+            prompt="Which are part of the graduated approach?",
+            options=("Assess", "Refer", "Review"),
+            correct=frozenset({0, 2}) if multi else frozenset({0}),
+            explanation="Assess, plan, do, review.",
+            area=Area.GENERAL,
+            source="SEND Code of Practice 6.44",
+            multi=multi,
+        )
+        save_questions(s, school.id, [draft], clock.now())
+        plan_round(s, school, clock.now(), "local")
+        return person.id
+
+    return db.work(setup)
+
+
+@pytest.mark.parametrize("multi", [False, True], ids=["buttons", "tick-boxes"])
+def test_a_question_card_is_answered_through_the_platform(
+    harness, db: Database, clock, multi: bool
+) -> None:  # type: ignore[no-untyped-def]
+    staff_id = _quiz_setup(db, clock, multi)
+    assert asyncio.run(harness.sendbot.dispatcher.drain()).sent == 1
+    card = harness.seen_by(staff_id)[0]
+    ref = MessageRef(
+        harness.port.platform,
+        db.work(lambda s: s.exec(select(Delivery.message_ref)).one()),
+    )
+    if multi:
+        assert card.form is not None and card.buttons == ()
+        assert "Tick at least one" in harness.submit(staff_id, ref, card.form, [])
+        notice = harness.submit(staff_id, ref, card.form, [0, 2])
+    else:
+        assert [b.label for b in card.buttons] == ["A. Assess", "B. Refer", "C. Review"]
+        button = card.buttons[0]
+        notice = harness.press(staff_id, ref, button.action_id, button.value)
+    assert notice == "Answer recorded."
+    answered = harness.seen_by(staff_id)[0]
+    assert answered.title.startswith("✓ Right") and answered.buttons == () and answered.form is None
