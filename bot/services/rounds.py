@@ -67,35 +67,40 @@ def plan_round(session: Session, school: School, now: datetime, platform: str) -
     questions = session.exec(
         select(Question).where(Question.school_id == school.id, Question.active == True)  # noqa: E712
     ).all()
-    memory = _memory_by_person(session, [p.id for p in people])  # type: ignore[misc]
-    open_items = _open_questions_by_person(session, [p.id for p in people])  # type: ignore[misc]
     policy = spacing_policy(school)
     focus = frozenset(school.quiz_focus_tags)
     start_of_day = calendar.window_on(today)[0]
     versions = {q.id: q.version for q in questions}
     items: list[QuizItem] = []
     moments: dict[int, datetime] = {}
-    for person in people:
-        assert person.id is not None
-        candidates = [
-            _candidate(q, memory[person.id].get(q.id), policy, now)  # type: ignore[arg-type]
-            for q in questions
-            if (not q.audience or person.job_role in q.audience)
-            and q.id not in open_items[person.id]
-        ]
-        chosen = choose_questions(candidates, focus, school.quiz_questions_per_round, now)
-        moment = next_sending_moment(calendar, availability_of(person), max(now, start_of_day))
-        moments[person.id] = moment or now
-        items.extend(
-            QuizItem(
-                round_id=round_id,
-                staff_id=person.id,
-                question_id=qid,
-                question_version=versions[qid],
-                position=position,
+    # People are taken a chunk at a time so that a large school's year of memory is never all
+    # in memory at once.
+    for chunk in _chunks(people):
+        ids = [p.id for p in chunk]  # type: ignore[misc]
+        seen, due_cards = _memory(session, ids, now)  # type: ignore[arg-type]
+        still_open = _open_questions_by_person(session, ids)  # type: ignore[arg-type]
+        for person in chunk:
+            assert person.id is not None
+            candidates = [
+                _candidate(q, due_cards[person.id].get(q.id), policy, now)  # type: ignore[arg-type]
+                for q in questions
+                if (not q.audience or person.job_role in q.audience)
+                and q.id not in still_open[person.id]
+                and (q.id not in seen[person.id] or q.id in due_cards[person.id])
+            ]
+            chosen = choose_questions(candidates, focus, school.quiz_questions_per_round, now)
+            moment = next_sending_moment(calendar, availability_of(person), max(now, start_of_day))
+            moments[person.id] = moment or now
+            items.extend(
+                QuizItem(
+                    round_id=round_id,
+                    staff_id=person.id,
+                    question_id=qid,
+                    question_version=versions[qid],
+                    position=position,
+                )
+                for position, qid in enumerate(chosen, start=1)
             )
-            for position, qid in enumerate(chosen, start=1)
-        )
     session.add_all(items)
     session.flush()
     return plan(
@@ -115,41 +120,50 @@ def plan_round(session: Session, school: School, now: datetime, platform: str) -
 
 
 def _candidate(
-    question: Question, state: MemoryState | None, policy: SpacingPolicy, now: datetime
+    question: Question, due_card: tuple[datetime, dict] | None, policy: SpacingPolicy, now: datetime
 ) -> Candidate:
     tags = frozenset(question.tags)
-    if state is None:
+    if due_card is None:
         return Candidate(question.id, tags)  # type: ignore[arg-type]
-    due = state.due
-    # Retrievability only matters for what is due: it orders the most forgotten first.
-    recall = retrievability(policy, state.card, now) if due <= now else 1.0
-    return Candidate(question.id, tags, due, recall)  # type: ignore[arg-type]
+    due, card = due_card
+    # Among due questions, the most forgotten (lowest retrievability) come first.
+    return Candidate(question.id, tags, due, retrievability(policy, card, now))  # type: ignore[arg-type]
 
 
-def _memory_by_person(session: Session, staff_ids: list[int]) -> dict[int, dict[int, MemoryState]]:
-    by_person: dict[int, dict[int, MemoryState]] = defaultdict(dict)
-    for chunk in _chunks(staff_ids):
-        for state in session.exec(
-            select(MemoryState).where(MemoryState.staff_id.in_(chunk))  # type: ignore[attr-defined]
-        ).all():
-            by_person[state.staff_id][state.question_id] = state
-    return by_person
+def _memory(
+    session: Session, staff_ids: list[int], now: datetime
+) -> tuple[dict[int, set[int]], dict[int, dict[int, tuple[datetime, dict]]]]:
+    """Which questions each person has met, and the cards of those due again."""
+    seen: dict[int, set[int]] = defaultdict(set)
+    due: dict[int, dict[int, tuple[datetime, dict]]] = defaultdict(dict)
+    for staff_id, question_id in session.exec(
+        select(MemoryState.staff_id, MemoryState.question_id).where(
+            MemoryState.staff_id.in_(staff_ids)  # type: ignore[attr-defined]
+        )
+    ).all():
+        seen[staff_id].add(question_id)
+    for staff_id, question_id, when, card in session.exec(
+        select(
+            MemoryState.staff_id, MemoryState.question_id, MemoryState.due, MemoryState.card
+        ).where(MemoryState.staff_id.in_(staff_ids), MemoryState.due <= now)  # type: ignore[attr-defined]
+    ).all():
+        due[staff_id][question_id] = (when, card)
+    return seen, due
 
 
 def _open_questions_by_person(session: Session, staff_ids: list[int]) -> dict[int, set[int]]:
     """Questions still waiting for an answer: never ask one again while it is open."""
     by_person: dict[int, set[int]] = defaultdict(set)
-    for chunk in _chunks(staff_ids):
-        rows = session.exec(
-            select(QuizItem.staff_id, QuizItem.question_id).where(
-                QuizItem.staff_id.in_(chunk),  # type: ignore[attr-defined]
-                QuizItem.status.in_(OPEN),  # type: ignore[attr-defined]
-            )
-        ).all()
-        for staff_id, question_id in rows:
-            by_person[staff_id].add(question_id)
+    rows = session.exec(
+        select(QuizItem.staff_id, QuizItem.question_id).where(
+            QuizItem.staff_id.in_(staff_ids),  # type: ignore[attr-defined]
+            QuizItem.status.in_(OPEN),  # type: ignore[attr-defined]
+        )
+    ).all()
+    for staff_id, question_id in rows:
+        by_person[staff_id].add(question_id)
     return by_person
 
 
-def _chunks(ids: list[int], size: int = 1000) -> list[list[int]]:
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
+def _chunks(people: list[Staff], size: int = 500) -> list[list[Staff]]:
+    return [people[i : i + size] for i in range(0, len(people), size)]
