@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from sqlmodel import Session, select
 
 from bot.domain.people import Role, roles_to_text
-from bot.storage.briefing import Briefing
+from bot.storage.briefing import Acknowledgement, Briefing
 from bot.storage.outbox import Delivery
+from bot.storage.quiz import MemoryState, Question, QuizItem, QuizRound, Target
 from bot.storage.school import School, Term
 from bot.storage.staff import ChatIdentity, Staff
 
@@ -82,3 +83,158 @@ def select_delivery_ref(briefing_id: int):  # type: ignore[no-untyped-def]
     return select(Delivery.message_ref).where(
         Delivery.kind == "briefing", Delivery.subject_id == briefing_id
     )
+
+
+def question(
+    session: Session,
+    school_row: School,
+    qid: str,
+    *,
+    area: str = "general",
+    tags: list[str] | None = None,
+    options: list[str] | None = None,
+    correct: list[int] | None = None,
+) -> Question:
+    """A question in the school's bank; option 0 is right unless told otherwise."""
+    now = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+    row = Question(
+        school_id=school_row.id,  # type: ignore[arg-type]
+        qid=qid,
+        prompt=f"Question {qid}?",
+        options=options or ["Right", "Wrong", "Also wrong"],
+        correct=correct or [0],
+        explanation="Because.",
+        area=area,
+        tags=tags or [],
+        source="SEND Code of Practice 6.1",
+        content_hash=qid,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def quiz_round(session: Session, school_row: School, held_on: date) -> QuizRound:
+    """A quiz day (one per school and day, as the real planner makes them)."""
+    found = session.exec(
+        select(QuizRound).where(QuizRound.school_id == school_row.id, QuizRound.held_on == held_on)
+    ).first()
+    if found is not None:
+        return found
+    row = QuizRound(
+        school_id=school_row.id,  # type: ignore[arg-type]
+        held_on=held_on,
+        created_at=datetime.combine(held_on, time(7, 0), tzinfo=UTC),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def quiz_item(
+    session: Session,
+    school_row: School,
+    staff_row: Staff,
+    question_row: Question,
+    sent_on: date | None,
+    *,
+    chosen: list[int] | None = None,
+    status: str | None = None,
+) -> QuizItem:
+    """A question put to a person: planned (no sent_on), sent, answered (chosen) or expired."""
+    sent_at = datetime.combine(sent_on, time(9, 0), tzinfo=UTC) if sent_on else None
+    answered = chosen is not None
+    row = QuizItem(
+        round_id=quiz_round(session, school_row, sent_on or date(2026, 11, 26)).id,  # type: ignore[arg-type]
+        staff_id=staff_row.id,  # type: ignore[arg-type]
+        question_id=question_row.id,  # type: ignore[arg-type]
+        question_version=question_row.version,
+        position=0,
+        status=status or ("answered" if answered else "sent" if sent_on else "planned"),
+        sent_at=sent_at,
+        answered_at=sent_at.replace(hour=10) if answered and sent_at else None,
+        chosen=chosen,
+        correct=(sorted(chosen) == sorted(question_row.correct)) if answered else None,
+        seconds_taken=20 if answered else None,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def briefing_received(
+    session: Session,
+    briefing_row: Briefing,
+    staff_row: Staff,
+    sent_on: date,
+    *,
+    acknowledged: bool = False,
+) -> Delivery:
+    """A briefing delivered to a person (and acknowledged by them if told)."""
+    sent_at = datetime.combine(sent_on, time(8, 0), tzinfo=UTC)
+    row = Delivery(
+        school_id=briefing_row.school_id,
+        staff_id=staff_row.id,  # type: ignore[arg-type]
+        kind="briefing",
+        subject_id=briefing_row.id,  # type: ignore[arg-type]
+        idempotency_key=f"briefing:{briefing_row.id}:{staff_row.id}",
+        platform="local",
+        status="sent",
+        not_before=sent_at,
+        sent_at=sent_at,
+    )
+    session.add(row)
+    if acknowledged:
+        session.add(
+            Acknowledgement(
+                briefing_id=briefing_row.id,  # type: ignore[arg-type]
+                staff_id=staff_row.id,  # type: ignore[arg-type]
+                acknowledged_at=sent_at.replace(hour=12),
+            )
+        )
+    session.flush()
+    return row
+
+
+def memory_state(session: Session, staff_row: Staff, question_row: Question, due: datetime) -> None:
+    """A person's memory of a question, due for review at `due`."""
+    session.add(
+        MemoryState(
+            staff_id=staff_row.id,  # type: ignore[arg-type]
+            question_id=question_row.id,  # type: ignore[arg-type]
+            card={},
+            due=due,
+        )
+    )
+    session.flush()
+
+
+def target(
+    session: Session,
+    staff_row: Staff,
+    metric: str,
+    threshold: int,
+    period_label: str,
+    starts_on: date,
+    ends_on: date,
+    *,
+    area: str | None = None,
+    topic: str | None = None,
+) -> Target:
+    """A target stored as it is, without the service's checks (for reading it back)."""
+    row = Target(
+        staff_id=staff_row.id,  # type: ignore[arg-type]
+        metric=metric,
+        threshold=threshold,
+        period_label=period_label,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        area=area,
+        topic=topic,
+        created_at=datetime(2026, 9, 1, tzinfo=UTC),
+    )
+    session.add(row)
+    session.flush()
+    return row

@@ -1,4 +1,4 @@
-"""`sendbot content check` and `sendbot content load`: briefing files, checked then stored."""
+"""`sendbot content check` and `sendbot content load`: briefings and questions, checked, stored."""
 
 from __future__ import annotations
 
@@ -10,17 +10,29 @@ import typer
 from sqlmodel import Session
 
 from bot.cli.common import configure_logging, in_one_transaction
+from bot.cli.quiz import quiz_summary
 from bot.config import load_settings
 from bot.content.briefing_files import read_briefing_folder
 from bot.content.problems import FileProblem, has_errors, in_reading_order
+from bot.content.quiz_files import read_quiz_folder
 from bot.domain.briefing import BriefingDraft
+from bot.domain.quiz import QuestionDraft
 from bot.services.briefings import SaveSummary, save_briefings
+from bot.services.question_bank import BankSummary, save_questions
 from bot.services.schools import find_school
 
 Folder = Annotated[
     Path | None,
     typer.Argument(
         help="The folder of briefing files (default: the BRIEFINGS_DIR setting).",
+        show_default=False,
+    ),
+]
+QuizFolder = Annotated[
+    Path | None,
+    typer.Option(
+        "--quizzes",
+        help="The folder of question files (default: the QUIZZES_DIR setting).",
         show_default=False,
     ),
 ]
@@ -33,45 +45,59 @@ SchoolName = Annotated[
 def register(app: typer.Typer) -> None:
     """Add the content commands."""
     content_app = typer.Typer(
-        help="Check and load the SENDCO's briefing files.", no_args_is_help=True
+        help="Check and load the SENDCO's briefing files and question bank.", no_args_is_help=True
     )
 
     @content_app.command("check")
-    def check_command(folder: Folder = None) -> None:
-        """Check every briefing file and list what to put right; stores nothing."""
+    def check_command(folder: Folder = None, quizzes: QuizFolder = None) -> None:
+        """Check every briefing and question file and list what to put right; stores nothing."""
         # Checking needs no database, so it can run anywhere, e.g. on a pull request.
         settings = load_settings()
         configure_logging(settings.log_level)
         drafts, problems = read_briefing_folder(folder or Path(settings.briefings_dir))
-        _print_problems(problems)
+        questions, quiz_problems = read_quiz_folder(quizzes or Path(settings.quizzes_dir))
+        _print_problems(problems + quiz_problems)
         typer.echo(_summary(drafts, problems))
-        if has_errors(problems):
+        typer.echo(quiz_summary(questions, quiz_problems))
+        if has_errors(problems + quiz_problems):
             raise typer.Exit(1)
 
     @content_app.command("load")
-    def load_command(folder: Folder = None, school: SchoolName = None) -> None:
-        """Check the briefing files, then store them for the school: all of them or none."""
-        drafts, problems = read_briefing_folder(folder or Path(load_settings().briefings_dir))
-        _print_problems(problems)
-        if has_errors(problems):
+    def load_command(
+        folder: Folder = None, school: SchoolName = None, quizzes: QuizFolder = None
+    ) -> None:
+        """Check the briefing and question files, then store them: all of them or none."""
+        settings = load_settings()
+        drafts, problems = read_briefing_folder(folder or Path(settings.briefings_dir))
+        questions, quiz_problems = read_quiz_folder(quizzes or Path(settings.quizzes_dir))
+        _print_problems(problems + quiz_problems)
+        if has_errors(problems + quiz_problems):
             typer.echo(_summary(drafts, problems))
+            typer.echo(quiz_summary(questions, quiz_problems))
             typer.echo("Nothing was stored: put the errors right and load again.")
             raise typer.Exit(1)
-        saved = in_one_transaction(
-            lambda session, app: _store(session, school, drafts, app.clock.now()),
-            "loading briefings",
+        saved, bank = in_one_transaction(
+            lambda session, app: _store(session, school, drafts, questions, app.clock.now()),
+            "loading briefings and questions",
         )
         typer.echo(f"{saved.created} new, {saved.updated} changed, {saved.unchanged} unchanged.")
+        typer.echo(f"Questions: {bank}")
 
     app.add_typer(content_app, name="content")
 
 
 def _store(
-    session: Session, school: str | None, drafts: list[BriefingDraft], now: datetime
-) -> SaveSummary:
+    session: Session,
+    school: str | None,
+    drafts: list[BriefingDraft],
+    questions: list[QuestionDraft],
+    now: datetime,
+) -> tuple[SaveSummary, BankSummary]:
+    # One transaction for both, so a refused question also leaves the briefings unstored.
     row = find_school(session, school)
     assert row.id is not None
-    return save_briefings(session, row.id, drafts, now, source="file")
+    saved = save_briefings(session, row.id, drafts, now, source="file")
+    return saved, save_questions(session, row.id, questions, now)
 
 
 def _print_problems(problems: list[FileProblem]) -> None:

@@ -73,7 +73,13 @@ class QuestionDraft:
     @property
     def content_hash(self) -> str:
         """Changes whenever the wording staff see changes; the stored version follows it."""
-        payload = [self.prompt, list(self.options), sorted(self.correct), self.explanation]
+        payload = [
+            self.prompt,
+            list(self.options),
+            sorted(self.correct),
+            self.multi,
+            self.explanation,
+        ]
         return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from fsrs import Card, Rating, Scheduler
@@ -21,13 +22,19 @@ class SpacingPolicy:
     maximum_interval_days: int = 180
 
     def scheduler(self) -> Scheduler:
-        return Scheduler(
-            desired_retention=self.desired_retention,
-            learning_steps=(),
-            relearning_steps=(),
-            maximum_interval=self.maximum_interval_days,
-            enable_fuzzing=False,
-        )
+        return _scheduler(self.desired_retention, self.maximum_interval_days)
+
+
+@lru_cache(maxsize=16)
+def _scheduler(desired_retention: float, maximum_interval_days: int) -> Scheduler:
+    # Building a Scheduler checks its parameters each time; a round asks thousands of times.
+    return Scheduler(
+        desired_retention=desired_retention,
+        learning_steps=(),
+        relearning_steps=(),
+        maximum_interval=maximum_interval_days,
+        enable_fuzzing=False,
+    )
 
 
 def new_card(card_id: int, now: datetime) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot.bootstrap import Sendbot
 from bot.services.errors import apology
-from bot.web import health, local_chat, sendco, sign_in
+from bot.web import health, local_chat, progress, sendco, sign_in
 from bot.web.deps import SignInRequired
 from bot.web.templating import templates
 
@@ -40,7 +40,13 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
         https_only=sendbot.settings.base_url.startswith("https://"),
         session_cookie="sendbot_session",
     )
-    for router in (health.router, sign_in.router, local_chat.router, sendco.router):
+    for router in (
+        health.router,
+        sign_in.router,
+        local_chat.router,
+        sendco.router,
+        progress.router,
+    ):
         app.include_router(router)
 
     @app.get("/", response_class=HTMLResponse)

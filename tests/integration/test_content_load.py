@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -91,6 +92,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("DEMO_MODE", "true")
     monkeypatch.setenv("HOST", "127.0.0.1")
     monkeypatch.setenv("BRIEFINGS_DIR", str(SHIPPED))
+    monkeypatch.setenv("QUIZZES_DIR", str(ROOT / "quizzes"))
     monkeypatch.delenv("SECRET_KEY", raising=False)
     return monkeypatch
 
@@ -171,7 +173,12 @@ def test_content_check_briefings_passes_on_the_shipped_folder(
     cli_env.chdir(ROOT)
     result = runner.invoke(app, ["content", "check", "briefings"])
     assert result.exit_code == 0, result.output
-    assert result.output == "3 briefings ready, 0 files with errors: 0 errors, 0 warnings.\n"
+    lines = result.output.splitlines()
+    assert lines[0] == "3 briefings ready, 0 files with errors: 0 errors, 0 warnings."
+    assert re.fullmatch(
+        r"\d+ questions ready, 0 files with errors: 0 errors, 0 warnings\.", lines[1]
+    )
+    assert len(lines) == 2
 
 
 def test_content_check_lists_errors_then_warnings_and_fails(cli_env: pytest.MonkeyPatch) -> None:
@@ -179,10 +186,11 @@ def test_content_check_lists_errors_then_warnings_and_fails(cli_env: pytest.Monk
 
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    kinds = [line.split(":", 1)[0] for line in lines[:-1]]
+    kinds = [line.split(":", 1)[0] for line in lines[:-2]]
     assert kinds == ["Error"] * 10 + ["Warning"] * 2
     assert f"Error: {FIXTURES / 'non-bullet-line.md'}, line 9: only bullet points" in result.output
-    assert lines[-1] == "2 briefings ready, 10 files with errors: 10 errors, 2 warnings."
+    assert lines[-2] == "2 briefings ready, 10 files with errors: 10 errors, 2 warnings."
+    assert lines[-1].endswith("0 errors, 0 warnings.")
 
 
 def test_content_check_of_a_missing_folder_fails_clearly(

@@ -69,7 +69,15 @@ def test_due_questions_come_first_most_forgotten_first_then_focus_then_others() 
         (5, "ehcp", NOW + timedelta(days=3), 0.95),
     )
     assert choose_questions(pool, frozenset({"ehcp"}), 3, NOW) == [4, 3, 2]
+    assert choose_questions(pool, frozenset({"ehcp"}), 2, NOW) == [4, 3]
+    # With a slot kept for new questions: one due review, then the focus topic's new one.
+    assert choose_questions(pool, frozenset({"ehcp"}), 2, NOW, new_at_least=1) == [4, 2]
     assert choose_questions(pool, frozenset({"ehcp"}), 10, NOW) == [4, 3, 2, 1]
+
+
+def test_when_no_new_question_is_left_reviews_fill_the_round() -> None:
+    pool = candidates(*[(n, "t", NOW - timedelta(days=n), 0.5 + n / 100) for n in range(1, 6)])
+    assert choose_questions(pool, frozenset(), 3, NOW) == [1, 2, 3]
 
 
 def test_a_long_break_never_piles_up_more_than_the_cap() -> None:

@@ -1,0 +1,156 @@
+"""Progress pages: a person's own, a line manager's team (and its CSV), and the SENDCO's bank."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from bot.bootstrap import Sendbot
+from bot.domain.quiz import Area
+from bot.domain.targets import METRIC_LABELS, Metric
+from bot.services.errors import UserError
+from bot.services.question_stats import question_stats
+from bot.services.targets import check_wanted, delete_target, set_target
+from bot.services.team_report import (
+    TeamReport,
+    may_see_team,
+    my_progress,
+    team_csv,
+    team_report,
+)
+from bot.storage.staff import Staff
+from bot.web.deps import CurrentUser, SendbotDep, SendcoUser
+from bot.web.templating import templates
+
+router = APIRouter()
+
+FOR_LINE_MANAGERS = "This page is for line managers, the SENDCO and admins."
+
+
+@router.get("/me", response_class=HTMLResponse)
+def me(request: Request, sendbot: SendbotDep, user: CurrentUser, period: str = "") -> Response:
+    """The signed-in person's own progress: answered, correct, by area, due next, targets."""
+    now = sendbot.clock.now()
+    try:
+        view = sendbot.db.work(lambda s: my_progress(s, user, period or None, now))
+    except UserError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return templates.TemplateResponse(
+        request, "progress_me.html", {"user": user, "view": view, **_labels()}
+    )
+
+
+@router.get("/team", response_class=HTMLResponse)
+def team(
+    request: Request, sendbot: SendbotDep, user: CurrentUser, period: str = "", department: str = ""
+) -> Response:
+    """A line manager's team (the school for the SENDCO) against each target for a period."""
+    report = _team(sendbot, user, period, department)
+    notice = request.session.pop("notice", "")
+    return templates.TemplateResponse(
+        request,
+        "progress_team.html",
+        {"user": user, "report": report, "notice": notice, "query": _query(report), **_labels()},
+    )
+
+
+@router.get("/team.csv")
+def team_download(
+    sendbot: SendbotDep, user: CurrentUser, period: str = "", department: str = ""
+) -> Response:
+    """The team page as CSV for the appraisal meeting (UTF-8 with a BOM so Excel reads it)."""
+    report = _team(sendbot, user, period, department)
+    name = re.sub(r"[^a-z0-9]+", "-", report.period.label.lower()).strip("-")
+    return Response(
+        "\ufeff" + team_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="team-progress-{name}.csv"'},
+    )
+
+
+@router.post("/team/targets")
+def add_target(
+    request: Request,
+    sendbot: SendbotDep,
+    user: CurrentUser,
+    staff_id: int = Form(...),
+    metric: str = Form(...),
+    threshold: str = Form(...),
+    period: str = Form(...),
+    area: str = Form(""),
+    topic: str = Form(""),
+) -> Response:
+    """Set a target for a member of the signer's team; the service checks they may."""
+    _require_team_viewer(user)
+    now = sendbot.clock.now()
+
+    def work(session: Session) -> str:
+        person = session.get(Staff, staff_id)
+        if person is None or person.school_id != user.school_id:
+            raise UserError("Choose a person from your team.")
+        wanted = check_wanted(session, user.school_id, metric, threshold, period, area, topic)
+        target, new = set_target(session, user, person, wanted, now)
+        return f"{'Set' if new else 'Updated'} a target for {person.name}."
+
+    request.session["notice"] = _try(sendbot, work)
+    return RedirectResponse(f"/team?{urlencode({'period': period})}", status_code=303)
+
+
+@router.post("/team/targets/{target_id}/delete")
+def remove_target(
+    request: Request, sendbot: SendbotDep, user: CurrentUser, target_id: int, period: str = Form("")
+) -> Response:
+    """Delete a target of a member of the signer's team."""
+    _require_team_viewer(user)
+    request.session["notice"] = _try(sendbot, lambda s: delete_target(s, user, target_id))
+    return RedirectResponse(f"/team?{urlencode({'period': period})}", status_code=303)
+
+
+@router.get("/sendco/questions", response_class=HTMLResponse)
+def questions(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Response:
+    """The bank with how many answered each question and the share choosing each option."""
+    stats = sendbot.db.work(lambda s: question_stats(s, user.school_id))
+    return templates.TemplateResponse(
+        request, "sendco_questions.html", {"user": user, "stats": stats}
+    )
+
+
+def _require_team_viewer(user: Staff) -> None:
+    if not may_see_team(user):
+        raise HTTPException(403, FOR_LINE_MANAGERS)
+
+
+def _team(sendbot: Sendbot, user: Staff, period: str, department: str) -> TeamReport:
+    _require_team_viewer(user)
+    now = sendbot.clock.now()
+    try:
+        return sendbot.db.work(
+            lambda s: team_report(s, user, period or None, department or None, now)
+        )
+    except UserError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+def _try(sendbot: Sendbot, work: Callable[[Session], str]) -> str:
+    """Run a change in one transaction; a problem the person can fix becomes the notice."""
+    try:
+        return sendbot.db.work(work)
+    except UserError as exc:
+        return str(exc)
+
+
+def _query(report: TeamReport) -> str:
+    """The team page's filters, for the CSV link."""
+    return urlencode({"period": report.period.label, "department": report.department or ""})
+
+
+def _labels() -> dict[str, object]:
+    return {
+        "metric_labels": {m.value: METRIC_LABELS[m] for m in Metric},
+        "areas": [(a.value, a.value.replace("_", " ")) for a in Area],
+    }
