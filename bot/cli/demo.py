@@ -20,15 +20,24 @@ def load_demo_if_empty(sendbot: Sendbot) -> bool:
         return False
     now = sendbot.clock.now()
     summary = sendbot.db.work(
-        lambda s: load_demo(s, now, demo_dir, Path(settings.briefings_dir), sendbot.platform)
+        lambda s: load_demo(
+            s,
+            now,
+            demo_dir,
+            (Path(settings.briefings_dir), Path(settings.quizzes_dir)),
+            sendbot.platform,
+        )
     )
     if summary is None:
         return False
     log.info(
-        "Loaded the demo school: %d staff, %d briefings; '%s' is on its way to %d people now",
+        "Loaded the demo school: %d staff, %d briefings, %d questions; '%s' is on its way to %d"
+        " people now, with %d quiz questions",
         summary.staff,
         summary.briefings,
+        summary.questions,
         summary.first_briefing,
         summary.first_deliveries,
+        summary.questions_asked,
     )
     return True

@@ -33,7 +33,8 @@ def acknowledge_briefing(
             Delivery.kind == KIND,
             Delivery.subject_id == briefing_id,
             Delivery.staff_id == person.id,
-            Delivery.status == "sent",
+            # "sending": the message can be in their chat a moment before the batch is recorded.
+            Delivery.status.in_(["sending", "sent"]),  # type: ignore[attr-defined]
         )
     ).first()
     if sent_to_person is None:

@@ -12,7 +12,7 @@ from bot.domain.quiz import is_correct
 from bot.domain.spacing import new_card, review
 from bot.services.chat_port import Outcome
 from bot.services.quiz_messages import closed_message, feedback_message
-from bot.services.rounds import spacing_policy
+from bot.services.rounds import QUESTION, spacing_policy
 from bot.storage.outbox import Delivery
 from bot.storage.quiz import MemoryState, Question, QuizItem
 from bot.storage.school import School
@@ -39,7 +39,7 @@ def answer_question(session: Session, person: Staff, value: str, now: datetime) 
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     item = session.exec(query).first()
-    if item is None or item.staff_id != person.id or item.status == "planned":
+    if item is None or item.staff_id != person.id or not _reached(session, item):
         return Outcome(notice="This question was not sent to you, so your answer was not recorded.")
     question = session.get(Question, item.question_id)
     assert question is not None
@@ -63,8 +63,10 @@ def answer_question(session: Session, person: Staff, value: str, now: datetime) 
     item.correct = is_correct(frozenset(question.correct), chosen)
     item.answered_at = now
     item.status = "answered"
-    if item.sent_at is not None:
-        item.seconds_taken = max(0, int((now - item.sent_at).total_seconds()))
+    if item.sent_at is None:
+        # Answered before its batch was recorded as sent: it was sent just now.
+        item.sent_at = now
+    item.seconds_taken = max(0, int((now - item.sent_at).total_seconds()))
     session.add(item)
     _remember(session, person, question, item.correct, now)
     # A reminder not yet sent is no longer needed.
@@ -76,6 +78,17 @@ def answer_question(session: Session, person: Staff, value: str, now: datetime) 
         .values(status="cancelled", last_error="answered before the reminder went out")
     )
     return Outcome(updated=feedback_message(item, question), notice="Answer recorded.")
+
+
+def _reached(session: Session, item: QuizItem) -> bool:
+    """Has the question reached the person? A card can be pressed a moment before the
+    dispatcher records its batch as sent, while the delivery is still "sending"."""
+    if item.status != "planned":
+        return True
+    status = session.exec(
+        select(Delivery.status).where(Delivery.kind == QUESTION, Delivery.subject_id == item.id)
+    ).first()
+    return status in ("sending", "sent")
 
 
 def _remember(

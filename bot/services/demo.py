@@ -1,4 +1,4 @@
-"""The demo school: staff, term dates and starter briefings, so a newcomer sees the whole loop."""
+"""The demo school: staff, term dates, briefings and questions, to show the whole loop."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from sqlmodel import Session, select
 
 from bot.content.briefing_files import read_briefing_folder
 from bot.content.calendar_file import load_calendar_file
+from bot.content.quiz_files import read_quiz_folder
 from bot.content.staff_csv import read_staff_csv
 from bot.services.briefings import plan_briefing, save_briefings
 from bot.services.calendar_import import replace_calendar
 from bot.services.errors import UserError
+from bot.services.question_bank import save_questions
+from bot.services.rounds import plan_round
 from bot.services.schools import find_school
 from bot.services.staff_import import import_staff
 from bot.storage.briefing import Briefing
@@ -33,10 +36,16 @@ class DemoSummary:
     briefings: int
     first_briefing: str
     first_deliveries: int
+    questions: int
+    questions_asked: int
 
 
 def load_demo(
-    session: Session, now: datetime, demo_dir: Path, briefings_dir: Path, platform: str
+    session: Session,
+    now: datetime,
+    demo_dir: Path,
+    content: tuple[Path, Path],
+    platform: str,
 ) -> DemoSummary | None:
     """Load the demo school into an empty database and send its first briefing at once.
 
@@ -49,6 +58,7 @@ def load_demo(
     )
     school = find_school(session, DEMO_SCHOOL)
     replace_calendar(session, school, load_calendar_file(demo_dir / "calendar.yaml"))
+    briefings_dir, quizzes_dir = content
     drafts, problems = read_briefing_folder(briefings_dir)
     errors = [str(p) for p in problems if p.is_error]
     if errors or not drafts:
@@ -60,6 +70,12 @@ def load_demo(
         .order_by(Briefing.send_on, Briefing.id)  # type: ignore[arg-type]
     ).first()
     assert first is not None
-    # The newcomer should see a briefing within seconds, whatever the day and hour.
+    questions, problems = read_quiz_folder(quizzes_dir)
+    errors = [str(p) for p in problems if p.is_error]
+    if errors:
+        raise UserError("The demo question bank cannot be loaded: " + "; ".join(errors))
+    save_questions(session, school.id, questions, now)  # type: ignore[arg-type]
+    # The newcomer should see a briefing and a quiz within seconds, whatever the day and hour.
     sent = plan_briefing(session, first, now, platform, send_now=True)
-    return DemoSummary(staff.added, len(drafts), first.title, sent)
+    asked = plan_round(session, school, now, platform, send_now=True)
+    return DemoSummary(staff.added, len(drafts), first.title, sent, len(questions), asked)

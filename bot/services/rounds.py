@@ -37,8 +37,14 @@ def plan_rounds(session: Session, now: datetime, platform: str) -> int:
     return created
 
 
-def plan_round(session: Session, school: School, now: datetime, platform: str) -> int:
-    """Today's round at one school, once: safe to call on every tick."""
+def plan_round(
+    session: Session, school: School, now: datetime, platform: str, send_now: bool = False
+) -> int:
+    """Today's round at one school, once: safe to call on every tick.
+
+    With send_now (the SENDCO's "send a round now", and the demo) everyone active gets it at
+    once, whatever the day; it is still one round a day.
+    """
     today = now.astimezone(ZoneInfo(school.timezone)).date()
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -60,7 +66,7 @@ def plan_round(session: Session, school: School, now: datetime, platform: str) -
         for p in session.exec(
             select(Staff).where(Staff.school_id == school.id, Staff.active == True)  # noqa: E712
         ).all()
-        if has_round_on(calendar, availability_of(p), quiz_days, today)
+        if send_now or has_round_on(calendar, availability_of(p), quiz_days, today)
     ]
     if not people:
         return 0
@@ -89,7 +95,11 @@ def plan_round(session: Session, school: School, now: datetime, platform: str) -
                 and (q.id not in seen[person.id] or q.id in due_cards[person.id])
             ]
             chosen = choose_questions(candidates, focus, school.quiz_questions_per_round, now)
-            moment = next_sending_moment(calendar, availability_of(person), max(now, start_of_day))
+            moment = (
+                now
+                if send_now
+                else next_sending_moment(calendar, availability_of(person), max(now, start_of_day))
+            )
             moments[person.id] = moment or now
             items.extend(
                 QuizItem(

@@ -64,8 +64,20 @@ def test_staff_acknowledge_in_the_local_chat_and_the_sendco_sees_it(
             page.reload()
         got_it.click()
         assert "Thanks: recorded" in page.get_by_role("status").inner_text()
-        assert "You acknowledged this" in page.locator("article").first.inner_text()
+        assert "You acknowledged this" in page.locator('article[data-kind="briefing"]').inner_text()
         assert page.get_by_role("button", name="Got it").count() == 0
+
+        # The demo's quiz round: answer the first question on its card.
+        question = page.locator('article[data-kind="question"]').last
+        if question.locator("input[type=checkbox]").count():
+            question.locator("input[type=checkbox]").first.check()
+            question.get_by_role("button", name="Submit").click()
+        else:
+            assert question.locator("button").count() >= 2
+            question.locator("button").first.click()
+        assert page.get_by_role("status").inner_text() == "Answer recorded."
+        answered = page.locator('article[data-kind="question"]').last.inner_text()
+        assert ("Right" in answered or "Not quite" in answered) and "Source:" in answered
         page.screenshot(path=str(tmp_path / "local-chat.png"), full_page=True)
 
         page.goto(f"{running.base_url}/sendco/briefings")

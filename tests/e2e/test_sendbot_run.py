@@ -20,6 +20,7 @@ def demo_env(db: Database) -> dict[str, str]:
         "DEMO_MODE": "true",
         "DEMO_DIR": str(ROOT / "demo"),
         "BRIEFINGS_DIR": str(ROOT / "briefings"),
+        "QUIZZES_DIR": str(ROOT / "quizzes"),
         "DISPATCH_INTERVAL_SECONDS": "0.5",
     }
 
@@ -32,6 +33,13 @@ def person_id(page: str, name: str) -> int:
     return int(found.group(1))
 
 
+def briefing_card(page: str) -> str:
+    """The HTML of the briefing's card in a local mailbox page."""
+    found = re.search(r'<article[^>]*data-kind="briefing".*?</article>', page, re.S)
+    assert found, "no briefing card on the page"
+    return found.group(0)
+
+
 def test_demo_briefing_is_acknowledged_and_the_sendco_sees_it(db: Database, tmp_path: Path) -> None:
     running = start(tmp_path, demo_env(db))
     try:
@@ -41,8 +49,9 @@ def test_demo_briefing_is_acknowledged_and_the_sendco_sees_it(db: Database, tmp_
         while "Got it" not in (mailbox := web.get(f"/local/{tom}").text):
             assert time.monotonic() < deadline, "the demo briefing never arrived"
             time.sleep(0.2)
-        message_id = re.search(r'name="message_id" value="(\d+)"', mailbox).group(1)  # type: ignore[union-attr]
-        value = re.search(r'name="value" value="(\d+)"', mailbox).group(1)  # type: ignore[union-attr]
+        card = briefing_card(mailbox)
+        message_id = re.search(r'name="message_id" value="(\d+)"', card).group(1)  # type: ignore[union-attr]
+        value = re.search(r'name="value" value="(\d+)"', card).group(1)  # type: ignore[union-attr]
         press = {"message_id": message_id, "action_id": "briefing.ack", "value": value}
         json = {"accept": "application/json"}
 
