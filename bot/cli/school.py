@@ -1,0 +1,88 @@
+"""`sendbot school show|set`: the school's sending hours and quiz settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import in_one_transaction
+from bot.domain.people import describe_working_days, working_days_from_text
+from bot.services.school_settings import SchoolChanges, change_settings
+from bot.services.schools import find_school
+from bot.storage.school import School
+
+SchoolName = Annotated[
+    str | None,
+    typer.Option("--school", help="The school's name; needed only when there are several."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the school commands."""
+    school_app = typer.Typer(
+        help="The school's sending hours and quiz settings.", no_args_is_help=True
+    )
+
+    @school_app.command("show")
+    def show_command(school: SchoolName = None) -> None:
+        """Show the school's settings."""
+        typer.echo(describe(in_one_transaction(lambda s, _a: find_school(s, school), "reading")))
+
+    @school_app.command("set")
+    def set_command(
+        school: SchoolName = None,
+        hours: Annotated[str | None, typer.Option(help="Sending hours, e.g. 07:30-16:30.")] = None,
+        quiz_days: Annotated[str | None, typer.Option(help="Quiz days, e.g. 'Tue Thu'.")] = None,
+        questions: Annotated[int | None, typer.Option(help="Questions a round, 1 to 5.")] = None,
+        retention: Annotated[
+            float | None, typer.Option(help="Share to be remembered, 0.7 to 0.97 (0.9 usual).")
+        ] = None,
+        max_interval: Annotated[
+            int | None, typer.Option(help="Longest gap before a question comes back, in days.")
+        ] = None,
+        remind_after: Annotated[
+            int | None, typer.Option(help="School days before an unanswered question is chased.")
+        ] = None,
+        close_after: Annotated[
+            int | None, typer.Option(help="School days before an unanswered question closes.")
+        ] = None,
+        focus: Annotated[
+            str | None, typer.Option(help="Focus topics, comma-separated ('' for none).")
+        ] = None,
+    ) -> None:
+        """Change some of the school's settings; every change is checked first."""
+        changes = SchoolChanges(
+            window=hours,
+            quiz_days=quiz_days,
+            questions_per_round=questions,
+            desired_retention=retention,
+            max_interval_days=max_interval,
+            reminder_after_days=remind_after,
+            close_after_days=close_after,
+            focus_tags=focus.split(",") if focus is not None else None,
+        )
+        changed = in_one_transaction(
+            lambda s, _a: change_settings(s, find_school(s, school), changes), "changing settings"
+        )
+        typer.echo(describe(changed))
+
+    app.add_typer(school_app, name="school")
+
+
+def describe(school: School) -> str:
+    """The settings as the SENDCO would read them."""
+    return "\n".join(
+        [
+            school.name,
+            f"  Sending hours: {school.send_window_start:%H:%M}-{school.send_window_end:%H:%M}"
+            f" ({school.timezone})",
+            f"  Quiz days: {describe_working_days(working_days_from_text(school.quiz_days))},"
+            f" {school.quiz_questions_per_round} questions a round",
+            f"  Spacing: {school.quiz_desired_retention:.0%} to be remembered, gaps up to"
+            f" {school.quiz_max_interval_days} days",
+            f"  Unanswered: a reminder after {school.quiz_reminder_after_days} school days,"
+            f" closed after {school.quiz_expire_after_days}",
+            f"  Focus topics: {', '.join(school.quiz_focus_tags) or 'none'}",
+        ]
+    )

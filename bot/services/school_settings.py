@@ -1,0 +1,97 @@
+"""A school's own settings: sending hours, quiz days and size, spacing, and focus topics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from sqlmodel import Session, select
+
+from bot.domain.errors import UserError
+from bot.domain.people import PersonValueError, parse_working_days, working_days_to_text
+from bot.storage.quiz import Question
+from bot.storage.school import School
+
+
+@dataclass(frozen=True)
+class SchoolChanges:
+    """What to change; None leaves a setting as it is."""
+
+    window: str | None = None  # "07:30-16:30"
+    quiz_days: str | None = None  # "Tue Thu"
+    questions_per_round: int | None = None
+    desired_retention: float | None = None
+    max_interval_days: int | None = None
+    reminder_after_days: int | None = None
+    close_after_days: int | None = None
+    focus_tags: list[str] | None = None
+
+
+def change_settings(session: Session, school: School, changes: SchoolChanges) -> School:
+    """Check every change first, then apply them all; a UserError lists every bad one."""
+    problems: list[str] = []
+    window = _window(changes.window, problems) if changes.window is not None else None
+    days = None
+    if changes.quiz_days is not None:
+        try:
+            days = working_days_to_text(parse_working_days(changes.quiz_days))
+        except PersonValueError as exc:
+            problems.append(f"quiz days: {exc}")
+    _between(problems, "questions a round", changes.questions_per_round, 1, 5)
+    _between(problems, "retention", changes.desired_retention, 0.7, 0.97)
+    _between(problems, "longest interval (days)", changes.max_interval_days, 7, 365)
+    _between(problems, "reminder after (school days)", changes.reminder_after_days, 1, 20)
+    _between(problems, "close after (school days)", changes.close_after_days, 1, 30)
+    reminder = changes.reminder_after_days or school.quiz_reminder_after_days
+    close = changes.close_after_days or school.quiz_expire_after_days
+    if reminder >= close:
+        problems.append("the reminder must come before the question closes")
+    focus = None
+    if changes.focus_tags is not None:
+        focus = sorted({t.strip().lower() for t in changes.focus_tags if t.strip()})
+        known = {
+            tag.lower()
+            for tags in session.exec(select(Question.tags).where(Question.school_id == school.id))
+            for tag in tags
+        }
+        unknown = [t for t in focus if t not in known]
+        if unknown:
+            problems.append(
+                f"focus topics {', '.join(unknown)} are on no question in the bank; "
+                f"topics in the bank: {', '.join(sorted(known)) or 'none yet'}"
+            )
+    if problems:
+        raise UserError("Nothing was changed. Put these right:\n  " + "\n  ".join(problems))
+    if window:
+        school.send_window_start, school.send_window_end = window
+    _set(school, "quiz_days", days)
+    _set(school, "quiz_questions_per_round", changes.questions_per_round)
+    _set(school, "quiz_desired_retention", changes.desired_retention)
+    _set(school, "quiz_max_interval_days", changes.max_interval_days)
+    _set(school, "quiz_reminder_after_days", changes.reminder_after_days)
+    _set(school, "quiz_expire_after_days", changes.close_after_days)
+    _set(school, "quiz_focus_tags", focus)
+    session.add(school)
+    return school
+
+
+def _set(school: School, name: str, value: object) -> None:
+    if value is not None:
+        setattr(school, name, value)
+
+
+def _between(problems: list[str], name: str, value: float | None, low: float, high: float) -> None:
+    if value is not None and not low <= value <= high:
+        problems.append(f"{name} must be from {low} to {high}, not {value}")
+
+
+def _window(text: str, problems: list[str]) -> tuple[time, time] | None:
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        problems.append(f"sending hours '{text}' must look like 07:30-16:30")
+        return None
+    if end <= start:
+        problems.append("sending hours must end after they start")
+        return None
+    return start, end
