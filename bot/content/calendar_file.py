@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from icalendar import Calendar
 
-from bot.domain.errors import UserError
+from bot.content.calendar_dates import (
+    MAX_NAME,
+    MAX_REASON,
+    CalendarFile,
+    CalendarFileError,
+    ClosureDates,
+    Entry,
+    Placed,
+    TermDates,
+    checked,
+    text_field,
+)
+from bot.content.calendar_ics import parse_ics
+
+__all__ = [
+    "CalendarFile",
+    "CalendarFileError",
+    "ClosureDates",
+    "TermDates",
+    "load_calendar_file",
+    "parse_date",
+    "parse_ics",
+    "parse_yaml",
+]
 
 SUFFIXES = (".yaml", ".yml", ".ics")
-# The column widths of the Term and Closure tables.
-MAX_NAME = 100
-MAX_REASON = 200
 DATE_HELP = "write dates as 2026-09-03 or 03/09/2026"
 # For each YAML list: what an entry is called, the keys it may have, the rule, and an example.
 SHAPES = {
@@ -33,63 +51,8 @@ SHAPES = {
         "{date: 2026-09-02, reason: INSET day}",
     ),
 }
-CLOSURE_WORDS = re.compile(r"\b(inset|closed|closure)\b", re.IGNORECASE)
 ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-
-
-@dataclass(frozen=True)
-class TermDates:
-    """One term as written in the file; both days included."""
-
-    name: str
-    first: date
-    last: date
-
-
-@dataclass(frozen=True)
-class ClosureDates:
-    """Days inside a term when the school is closed; both days included."""
-
-    first: date
-    last: date
-    reason: str
-
-
-@dataclass(frozen=True)
-class CalendarFile:
-    """A calendar file that passed every check, with notes worth showing but not fatal."""
-
-    source: str
-    terms: tuple[TermDates, ...]
-    closures: tuple[ClosureDates, ...]
-    warnings: tuple[str, ...] = ()
-    # iCalendar events that were neither a term nor a closure (parents' evenings, trips...).
-    ignored: int = 0
-
-
-class CalendarFileError(UserError, ValueError):
-    """A calendar file that cannot be loaded; `problems` lists every reason, for school staff."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
-        count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
-        lines = [f"The calendar file {source} was not loaded ({count}):"]
-        lines += [f"- {problem}" for problem in problems]
-        lines.append("Nothing was changed. See docs/calendar.md for the format.")
-        super().__init__("\n".join(lines))
-
-
-Entry = TermDates | ClosureDates
-
-
-@dataclass(frozen=True)
-class _Placed:
-    """An entry and where it is in the file, so checks across entries can point at both."""
-
-    where: str
-    value: Entry
 
 
 class _Loader(yaml.SafeLoader):
@@ -150,7 +113,7 @@ def parse_yaml(text: str, source: str) -> CalendarFile:
         if key not in SHAPES
     ]
     lines = _entry_lines(node)
-    placed: list[_Placed] = []
+    placed: list[Placed] = []
     for section in SHAPES:
         entries = data.get(section) or []
         if not isinstance(entries, list):
@@ -162,8 +125,8 @@ def parse_yaml(text: str, source: str) -> CalendarFile:
                 where += f" '{entry['name']}'"
             found = _yaml_entry(section, entry, where + ")", problems)
             if found is not None:
-                placed.append(_Placed(where + ")", found))
-    return _checked(source, placed, problems)
+                placed.append(Placed(where + ")", found))
+    return checked(source, placed, problems)
 
 
 def _entry_lines(node: yaml.Node) -> dict[str, list[int]]:
@@ -192,9 +155,13 @@ def _yaml_entry(section: str, entry: Any, where: str, problems: list[str]) -> En
     problems += [f"{where}: '{key}' is missing; {rule}" for key in needed if key not in entry]
     days = [_date(entry[k], k, where, problems) for k in needed if k in entry and k != "name"]
     if kind == "term":
-        label = _text(entry["name"], "name", MAX_NAME, where, problems) if "name" in entry else ""
+        label = (
+            text_field(entry["name"], "name", MAX_NAME, where, problems) if "name" in entry else ""
+        )
     else:
-        label = _text(entry.get("reason"), "reason", MAX_REASON, where, problems, blank_ok=True)
+        label = text_field(
+            entry.get("reason"), "reason", MAX_REASON, where, problems, blank_ok=True
+        )
     # A date that could not be read is None here, and has already added its problem.
     found = [day for day in days if day is not None]
     if len(problems) > before or not found:
@@ -204,20 +171,6 @@ def _yaml_entry(section: str, entry: Any, where: str, problems: list[str]) -> En
         problems.append(f"{where}: it ends ({last}) before it starts ({first})")
         return None
     return TermDates(label, first, last) if kind == "term" else ClosureDates(first, last, label)
-
-
-def _text(
-    value: Any, key: str, limit: int, where: str, problems: list[str], blank_ok: bool = False
-) -> str:
-    if value is None and blank_ok:
-        return ""
-    text = "" if isinstance(value, bool) or not isinstance(value, str | int | float) else value
-    text = str(text).strip()
-    if not text and not blank_ok:
-        problems.append(f"{where}: '{key}' must be some text")
-    elif len(text) > limit:
-        problems.append(f"{where}: '{key}' is {len(text)} characters long; at most {limit}")
-    return text
 
 
 def parse_date(value: Any) -> date:
@@ -245,144 +198,3 @@ def _date(value: Any, key: str, where: str, problems: list[str]) -> date | None:
     except ValueError as exc:
         problems.append(f"{where}: '{key}': {exc}")
         return None
-
-
-def parse_ics(data: bytes, source: str) -> CalendarFile:
-    """Check iCalendar data: all-day events that are terms or closures (docs/calendar.md)."""
-    name = Path(source).name
-    try:
-        calendar = Calendar.from_ical(data)
-    except ValueError as exc:
-        problem = f"{name}: this is not an iCalendar file that can be read ({exc})"
-        raise CalendarFileError(source, [problem]) from exc
-    text = data.decode("utf-8", "replace").splitlines()
-    # icalendar keeps no line numbers; the n-th BEGIN:VEVENT line is where the n-th event starts.
-    starts = [n + 1 for n, line in enumerate(text) if line.strip().upper() == "BEGIN:VEVENT"]
-    problems: list[str] = []
-    placed: list[_Placed] = []
-    ignored: list[str] = []
-    for index, event in enumerate(calendar.walk("VEVENT")):
-        summary = str(event.get("SUMMARY", "")).strip()
-        line = f" line {starts[index]}" if index < len(starts) else ""
-        where = f"{name}{line} (event '{summary}')"
-        kind = _ics_kind(event, summary)
-        if kind == "both":
-            problems.append(f"{where}: it has both categories TERM and CLOSURE; choose one")
-        elif kind is None:
-            ignored.append(summary)
-        elif (found := _ics_entry(event, kind, summary, where, problems)) is not None:
-            placed.append(_Placed(where, found))
-    warnings = []
-    if ignored:
-        examples = ", ".join(f"'{summary}'" for summary in ignored[:3])
-        warnings.append(
-            f"{name}: {len(ignored)} event(s) are neither terms nor closures and were "
-            f"left out (e.g. {examples})"
-        )
-    return _checked(source, placed, problems, warnings, len(ignored))
-
-
-def _ics_kind(event: Any, summary: str) -> str | None:
-    """'term', 'closure', 'both' or None (left out): CATEGORIES first, then the SUMMARY."""
-    found = event.get("CATEGORIES")
-    groups = found if isinstance(found, list) else [found] if found is not None else []
-    categories = {str(cat).strip().upper() for group in groups for cat in group.cats}
-    if {"TERM", "CLOSURE"} <= categories:
-        return "both"
-    if "TERM" in categories or summary.lower().startswith("term:"):
-        return "term"
-    if "CLOSURE" in categories or CLOSURE_WORDS.search(summary):
-        return "closure"
-    return None
-
-
-def _ics_entry(
-    event: Any, kind: str, summary: str, where: str, problems: list[str]
-) -> Entry | None:
-    """One term or closure from an all-day event, or None with the reasons added to problems."""
-    before = len(problems)
-    if "RRULE" in event:
-        problems.append(f"{where}: repeating events are not allowed; give each its own event")
-    first = last = _ics_day(event, "DTSTART", where, problems)
-    if "DTEND" in event:
-        end = _ics_day(event, "DTEND", where, problems)
-        # DTEND is the day after the last day (RFC 5545), so an event must end after it starts.
-        if first is not None and end is not None and end <= first:
-            problems.append(f"{where}: it ends (DTEND {end}) on or before it starts ({first})")
-        last = end - timedelta(days=1) if end is not None else None
-    elif "DURATION" in event and first is not None:
-        length = event.decoded("DURATION")
-        if not isinstance(length, timedelta) or length.days < 1 or length.seconds:
-            problems.append(f"{where}: its DURATION must be a whole number of days")
-        else:
-            last = first + length - timedelta(days=1)
-    label = summary[5:].strip() if summary.lower().startswith("term:") else summary
-    if kind == "term" and not label:
-        problems.append(f"{where}: the term has no name; write its SUMMARY as 'Term: Autumn 1'")
-    limit = MAX_NAME if kind == "term" else MAX_REASON
-    label = _text(label, "SUMMARY", limit, where, problems, blank_ok=True)
-    if len(problems) > before or first is None or last is None:
-        return None
-    return TermDates(label, first, last) if kind == "term" else ClosureDates(first, last, label)
-
-
-def _ics_day(event: Any, key: str, where: str, problems: list[str]) -> date | None:
-    if key not in event:
-        problems.append(f"{where}: it has no {key}; every term and closure needs a start day")
-        return None
-    value = event.decoded(key)
-    if isinstance(value, datetime):
-        problems.append(f"{where}: its {key} has a time; make it an all-day event")
-        return None
-    if not isinstance(value, date):
-        problems.append(f"{where}: its {key} '{value}' is not a date such as 20260903")
-        return None
-    return value
-
-
-def _checked(
-    source: str,
-    placed: list[_Placed],
-    problems: list[str],
-    warnings: list[str] | None = None,
-    ignored: int = 0,
-) -> CalendarFile:
-    """Checks across entries (overlaps, duplicates), then the value or every problem at once."""
-    warnings = list(warnings or [])
-    terms = sorted((p for p in placed if isinstance(p.value, TermDates)), key=_first_day)
-    closures = sorted((p for p in placed if isinstance(p.value, ClosureDates)), key=_first_day)
-    if not terms and not problems:
-        name = Path(source).name
-        problems.append(f"{name}: there are no terms; a calendar needs at least one term")
-    latest: _Placed | None = None
-    for term in terms:
-        if latest is not None and term.value.first <= latest.value.last:
-            problems.append(f"{term.where}: it overlaps {latest.where}; terms cannot share a day")
-        if latest is None or term.value.last > latest.value.last:
-            latest = term
-    seen: dict[tuple[date, date], _Placed] = {}
-    for closure in closures:
-        key = (closure.value.first, closure.value.last)
-        if key in seen:
-            problems.append(f"{closure.where}: the same days as {seen[key].where}; list it once")
-            continue
-        seen[key] = closure
-        if terms and not any(_share_a_day(closure.value, term.value) for term in terms):
-            warnings.append(f"{closure.where}: it falls outside every term, so it changes nothing")
-    if problems:
-        raise CalendarFileError(source, problems)
-    return CalendarFile(
-        source=source,
-        terms=tuple(term.value for term in terms),  # type: ignore[misc]
-        closures=tuple(closure.value for closure in seen.values()),  # type: ignore[misc]
-        warnings=tuple(warnings),
-        ignored=ignored,
-    )
-
-
-def _first_day(placed: _Placed) -> date:
-    return placed.value.first
-
-
-def _share_a_day(one: Entry, other: Entry) -> bool:
-    return one.first <= other.last and other.first <= one.last
