@@ -8,14 +8,10 @@ import typer
 from sqlmodel import Session
 
 from bot.bootstrap import Sendbot
-from bot.cli.common import in_one_transaction
+from bot.cli.common import SchoolName, in_one_transaction
 from bot.services.briefings import briefing_report, find_briefing, plan_briefing, withdraw_briefing
 from bot.services.schools import find_school
 
-SchoolName = Annotated[
-    str | None,
-    typer.Option("--school", help="The school's name; needed only when there are several."),
-]
 Slug = Annotated[str, typer.Argument(help="The briefing's name: its file name without .md.")]
 
 

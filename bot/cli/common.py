@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from sqlmodel import Session
@@ -15,6 +15,11 @@ from bot.config import load_settings
 from bot.services.errors import UserError, apology
 
 T = TypeVar("T")
+
+SchoolName = Annotated[
+    str | None,
+    typer.Option("--school", help="The school's name; needed only when there are several."),
+]
 
 
 def configure_logging(level: str) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from bot.cli.common import configure_logging, in_one_transaction
+from bot.cli.common import SchoolName, configure_logging, in_one_transaction
 from bot.cli.quiz import quiz_summary
 from bot.config import load_settings
 from bot.content.briefing_files import read_briefing_folder
@@ -35,10 +35,6 @@ QuizFolder = Annotated[
         help="The folder of question files (default: the QUIZZES_DIR setting).",
         show_default=False,
     ),
-]
-SchoolName = Annotated[
-    str | None,
-    typer.Option("--school", help="The school's name; needed only when there are several."),
 ]
 
 

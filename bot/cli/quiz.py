@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from bot.cli.common import configure_logging, in_one_transaction
+from bot.cli.common import SchoolName, configure_logging, in_one_transaction
 from bot.config import load_settings
 from bot.content.problems import FileProblem, has_errors, in_reading_order
 from bot.content.quiz_common import Defaults
@@ -42,10 +42,6 @@ class WriteFormat(StrEnum):
 FormatOption = Annotated[
     ReadFormat,
     typer.Option("--format", help="The file's format; auto goes by the name (.quiz .csv .gift)."),
-]
-SchoolName = Annotated[
-    str | None,
-    typer.Option("--school", help="The school's name; needed only when there are several."),
 ]
 AreaDefault = Annotated[
     str, typer.Option("--area", help="Area of need for questions whose file gives none.")

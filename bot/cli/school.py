@@ -6,16 +6,11 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import in_one_transaction
+from bot.cli.common import SchoolName, in_one_transaction
 from bot.domain.people import describe_working_days, working_days_from_text
 from bot.services.school_settings import SchoolChanges, change_settings
 from bot.services.schools import find_school
 from bot.storage.school import School
-
-SchoolName = Annotated[
-    str | None,
-    typer.Option("--school", help="The school's name; needed only when there are several."),
-]
 
 
 def register(app: typer.Typer) -> None:
