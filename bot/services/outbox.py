@@ -56,12 +56,12 @@ def plan(session: Session, planned: list[PlannedDelivery]) -> int:
         ]
         statement = (
             insert(Delivery)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
             .returning(Delivery.id)
         )
-        # RETURNING counts what was really inserted; rowcount is -1 on some drivers.
-        created += len(session.execute(statement).all())
+        # RETURNING counts what was really inserted (rowcount is -1 on some drivers); passing
+        # the rows as parameters lets SQLAlchemy batch them without compiling one huge statement.
+        created += len(session.execute(statement, rows).all())
     return created
 
 

@@ -77,6 +77,8 @@ def plan_round(
     focus = frozenset(school.quiz_focus_tags)
     start_of_day = calendar.window_on(today)[0]
     versions = {q.id: q.version for q in questions}
+    # Plain values read once: a round looks at every question for every person.
+    bank = [(q.id, frozenset(q.audience), Candidate(q.id, frozenset(q.tags))) for q in questions]
     items: list[QuizItem] = []
     moments: dict[int, datetime] = {}
     # People are taken a chunk at a time so that a large school's year of memory is never all
@@ -87,12 +89,14 @@ def plan_round(
         still_open = _open_questions_by_person(session, ids)  # type: ignore[arg-type]
         for person in chunk:
             assert person.id is not None
+            mine_due, mine_seen = due_cards[person.id], seen[person.id]
+            mine_open = still_open[person.id]
             candidates = [
-                _candidate(q, due_cards[person.id].get(q.id), policy, now)  # type: ignore[arg-type]
-                for q in questions
-                if (not q.audience or person.job_role in q.audience)
-                and q.id not in still_open[person.id]
-                and (q.id not in seen[person.id] or q.id in due_cards[person.id])
+                _due_candidate(fresh, mine_due[qid], policy, now) if qid in mine_due else fresh
+                for qid, audience, fresh in bank
+                if (not audience or person.job_role in audience)
+                and qid not in mine_open
+                and (qid not in mine_seen or qid in mine_due)
             ]
             chosen = choose_questions(candidates, focus, school.quiz_questions_per_round, now)
             moment = (
@@ -129,15 +133,12 @@ def plan_round(
     )
 
 
-def _candidate(
-    question: Question, due_card: tuple[datetime, dict] | None, policy: SpacingPolicy, now: datetime
+def _due_candidate(
+    fresh: Candidate, due_card: tuple[datetime, dict], policy: SpacingPolicy, now: datetime
 ) -> Candidate:
-    tags = frozenset(question.tags)
-    if due_card is None:
-        return Candidate(question.id, tags)  # type: ignore[arg-type]
     due, card = due_card
     # Among due questions, the most forgotten (lowest retrievability) come first.
-    return Candidate(question.id, tags, due, retrievability(policy, card, now))  # type: ignore[arg-type]
+    return Candidate(fresh.question_id, fresh.tags, due, retrievability(policy, card, now))
 
 
 def _memory(

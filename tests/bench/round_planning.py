@@ -148,7 +148,7 @@ def one_run(url: str) -> dict[str, float]:
     school_id = app.db.work(setup)
     timings = []
     for _ in range(3):
-        with Session(app.db.engine) as session:
+        with Session(app.db.engine) as session:  # noqa: SIM117
             school = session.get(School, school_id)
             started = time.perf_counter()
             planned = plan_round(session, school, NOW, "local")  # type: ignore[arg-type]
