@@ -17,7 +17,12 @@ class Settings(BaseSettings):
     """Everything sendbot can be told from outside, with safe defaults for one laptop."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        # An empty line in .env (as .env.example has) means "not set", not "set to nothing".
+        env_ignore_empty=True,
     )
 
     database_url: str = Field(
@@ -34,8 +39,31 @@ class Settings(BaseSettings):
     demo_mode: bool = Field(
         True, description="true or false: load the demo school into an empty database"
     )
-    chat_platform: Literal["auto", "local"] = Field(
-        "auto", description="auto or local (Slack and Teams come with their own settings)"
+    chat_platform: Literal["auto", "local", "slack"] = Field(
+        "auto",
+        description="auto (Slack when SLACK_BOT_TOKEN is set, else local), local or slack",
+    )
+    slack_bot_token: SecretStr | None = Field(
+        None, description="the Slack app's bot token, starting xoxb-"
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, description="the Slack app-level token for Socket Mode, starting xapp-"
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="the Slack app's signing secret (needed in HTTP mode)"
+    )
+    slack_mode: Literal["socket", "http"] = Field(
+        "socket", description="socket (no public address needed) or http (/slack/events)"
+    )
+    slack_api_base_url: str = Field(
+        "https://slack.com/api/",
+        description="the Slack Web API address, ending in /api/ (GovSlack uses another host)",
+    )
+    slack_messages_per_minute: int = Field(
+        300,
+        ge=1,
+        le=10000,
+        description="the workspace's chat.postMessage allowance a minute (Slack: several hundred)",
     )
     secret_key: SecretStr | None = Field(
         None,
@@ -85,6 +113,27 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
 
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token, starting xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token, starting xapp-")
+        return value
+
+    @field_validator("slack_api_base_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be a web address such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
     @field_validator("secret_key")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -113,6 +162,13 @@ class Settings(BaseSettings):
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
+    def uses_slack(self) -> bool:
+        """Staff are reached on Slack: asked for, or a bot token given with CHAT_PLATFORM=auto."""
+        return self.chat_platform == "slack" or (
+            self.chat_platform == "auto" and self.slack_bot_token is not None
+        )
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -123,12 +179,36 @@ def load_settings(**overrides: object) -> Settings:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise SettingsError(describe_errors(exc)) from None
+    slack_problem = _slack_problem(settings)
+    if slack_problem:
+        raise SettingsError(slack_problem)
     if settings.secret_key is None and not settings.demo_sign_in_allowed:
         raise SettingsError(
             "Setting SECRET_KEY is missing: it is required unless DEMO_MODE is true and HOST is"
             " 127.0.0.1. Allowed: " + _description("secret_key")
         )
     return settings
+
+
+def _slack_problem(settings: Settings) -> str:
+    """The one line to show when the Slack settings do not fit together, else ""."""
+    if settings.chat_platform == "slack" and settings.slack_bot_token is None:
+        return "Setting SLACK_BOT_TOKEN is missing: CHAT_PLATFORM is slack. Allowed: " + (
+            _description("slack_bot_token")
+        )
+    if not settings.uses_slack:
+        return ""
+    if settings.slack_mode == "socket" and settings.slack_app_token is None:
+        return (
+            "Setting SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token with"
+            " connections:write. Allowed: a token starting xapp-, or SLACK_MODE=http"
+        )
+    if settings.slack_mode == "http" and settings.slack_signing_secret is None:
+        return (
+            "Setting SLACK_SIGNING_SECRET is missing: HTTP mode checks every request with it."
+            " Allowed: the signing secret from the app's Basic Information page"
+        )
+    return ""
 
 
 def _description(field: str) -> str:
@@ -141,7 +221,8 @@ def describe_errors(exc: ValidationError) -> str:
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "?"
         given = error.get("input")
-        shown = "" if field == "secret_key" or isinstance(given, dict) else f" (given: {given!r})"
+        secret = field == "secret_key" or field.endswith(("_token", "_secret"))
+        shown = "" if secret or isinstance(given, dict) else f" (given: {given!r})"
         message = error["msg"].removeprefix("Value error, ")
         lines.append(
             f"Setting {field.upper()} is not valid: {message}{shown}. "

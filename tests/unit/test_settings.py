@@ -100,3 +100,25 @@ def test_postgresql_urls_use_the_installed_driver(monkeypatch: pytest.MonkeyPatc
 def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("PORT=8123\n")
     assert load_settings().port == 8123
+
+
+def test_a_copy_of_env_example_is_a_working_env_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    settings = load_settings()
+    assert settings.secret_key is None and settings.slack_bot_token is None
+    assert not settings.uses_slack
+
+
+def test_slack_settings_must_fit_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2-abc")
+    with pytest.raises(SettingsError, match="SLACK_APP_TOKEN is missing"):
+        load_settings()
+    monkeypatch.setenv("SLACK_MODE", "http")
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is missing"):
+        load_settings()
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "abc123")
+    assert load_settings().uses_slack
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxp-user-token")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "starting xoxb-" in str(caught.value) and "xoxp-user-token" not in str(caught.value)
