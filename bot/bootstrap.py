@@ -7,7 +7,11 @@ import os
 import socket
 from dataclasses import dataclass
 
+from slack_bolt.async_app import AsyncApp
+
 from bot.chat.local.adapter import LocalChat
+from bot.chat.slack.adapter import SlackChat, web_client
+from bot.chat.slack.listeners import build_slack_app
 from bot.config import Settings
 from bot.scheduling.ticker import Ticker
 from bot.services.chat_port import ChatPort
@@ -33,11 +37,13 @@ class Sendbot:
     inbound: Inbound
     dispatcher: Dispatcher
     ticker: Ticker
+    slack: SlackChat | None = None
+    slack_app: AsyncApp | None = None
 
 
 def choose_platform(settings: Settings) -> str:
-    """The chat platform staff are reached on; local until Slack or Teams is configured."""
-    return "local" if settings.chat_platform in ("auto", "local") else settings.chat_platform
+    """The chat platform staff are reached on; local until Slack (or Teams) is configured."""
+    return "slack" if settings.uses_slack else "local"
 
 
 def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
@@ -47,6 +53,13 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
     local = LocalChat(db, clock, settings.local_send_rate_per_second)
     ports: dict[str, ChatPort] = {local.platform: local}
     platform = choose_platform(settings)
+    slack = None
+    if settings.uses_slack and settings.slack_bot_token is not None:
+        client = web_client(
+            settings.slack_bot_token.get_secret_value(), settings.slack_api_base_url
+        )
+        slack = SlackChat(client, settings.slack_messages_per_minute)
+        ports[slack.platform] = slack
     dispatcher = Dispatcher(
         db,
         ports,
@@ -67,6 +80,16 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
         tick_seconds=settings.scheduler_tick_seconds,
         dispatch_seconds=settings.dispatch_interval_seconds,
     )
+    inbound = Inbound(db, ports, clock)
+    slack_app = None
+    if slack is not None:
+        secret = settings.slack_signing_secret
+        slack_app = build_slack_app(
+            slack,
+            inbound,
+            secret.get_secret_value() if secret else None,
+            http_mode=settings.slack_mode == "http",
+        )
     return Sendbot(
         settings=settings,
         db=db,
@@ -74,9 +97,11 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
         local=local,
         ports=ports,
         platform=platform,
-        inbound=Inbound(db, ports, clock),
+        inbound=inbound,
         dispatcher=dispatcher,
         ticker=ticker,
+        slack=slack,
+        slack_app=slack_app,
     )
 
 

@@ -24,7 +24,10 @@ DAMAGED = "That answer could not be read (the button is damaged); nothing was re
 
 def parse_answer(value: str) -> tuple[int, frozenset[int]]:
     """ "42:0,2" -> item 42, options 0 and 2. Raises UserError for anything else."""
-    item, _, picked = value.partition(":")
+    item, colon, picked = value.partition(":")
+    if colon and not picked and item.isdigit():
+        # A tick-box form submitted with nothing ticked.
+        raise UserError("Tick at least one answer, then press Submit.")
     numbers = picked.split(",") if picked else []
     if not item.isdigit() or not numbers or not all(n.isdigit() for n in numbers):
         raise UserError(DAMAGED)

@@ -8,26 +8,38 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.bootstrap import Sendbot
 from bot.services.errors import apology
 from bot.web import health, local_chat, progress, sendco, sign_in
 from bot.web.deps import SignInRequired
+from bot.web.slack_events import slack_router
 from bot.web.templating import templates
 
 
 def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
     """The web app; with start_scheduler the ticker starts and stops with it."""
 
+    socket_mode = None
+    if sendbot.slack_app is not None and sendbot.settings.slack_mode == "socket":
+        token = sendbot.settings.slack_app_token
+        assert token is not None  # load_settings insists on it in Socket Mode
+        socket_mode = AsyncSocketModeHandler(sendbot.slack_app, token.get_secret_value())
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if start_scheduler:
             sendbot.ticker.start()
+        if socket_mode is not None:
+            await socket_mode.connect_async()
         try:
             yield
         finally:
             sendbot.ticker.shutdown()
+            if socket_mode is not None:
+                await socket_mode.close_async()
 
     app = FastAPI(title="sendbot", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.sendbot = sendbot
@@ -48,6 +60,9 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
         progress.router,
     ):
         app.include_router(router)
+
+    if sendbot.slack_app is not None and sendbot.settings.slack_mode == "http":
+        app.include_router(slack_router(sendbot.slack_app))
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> Response:

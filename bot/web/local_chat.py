@@ -92,9 +92,7 @@ async def press(
     if ticked or value.endswith(":"):
         # A tick-box form: the value is its prefix, the ticked options follow it.
         value = value.rstrip(":") + ":" + ",".join(ticked or [])
-    if value.endswith(":"):
-        notice = "Tick at least one answer, then press Submit."
-    elif owner != user_id:
+    if owner != user_id:
         notice = "That message is not in your chat, so nothing was recorded."
     else:
         ref = MessageRef(PLATFORM, {"id": message_id})

@@ -1,21 +1,47 @@
 """One harness per chat adapter, so the contract tests run every adapter the same way.
 
-A harness enrols a person on its platform, reads what the person sees, and presses a button
-through the platform's own inbound path. Slack and Teams add theirs here.
+A harness enrols a person on its platform, reads what the person sees (as a platform-neutral
+`Seen`), and presses a button through the platform's own inbound path: the local chat's web
+form, or a signed Slack request to /slack/events built the way Slack builds it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
+from slack_sdk.signature import SignatureVerifier
 from sqlmodel import select
 
 from bot.bootstrap import Sendbot
-from bot.chat.local.adapter import LocalChat
-from bot.services.chat_port import ChatPort, ChoiceForm, Message, MessageRef
-from bot.storage.staff import ChatIdentity
-from tests.integration.webapp import client_for
+from bot.services.chat_port import ChatPort, Message, MessageRef
+from bot.storage.staff import ChatIdentity, Staff
+from tests.fakes.slack_api import FakeSlack
+
+SIGNING_SECRET = "contract-signing-secret"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a person sees of one message, whatever the platform."""
+
+    title: str
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()  # (label, value)
+    ticks: tuple[str, ...] = ()  # tick-box options, for a multi-select question
+
+
+def seen_from_message(message: Message) -> Seen:
+    return Seen(
+        title=message.title,
+        text="\n".join([*message.bullets, *message.lines, message.footer]),
+        buttons=tuple((b.label, b.value) for b in message.buttons),
+        ticks=message.form.options if message.form else (),
+    )
 
 
 @dataclass
@@ -23,45 +49,51 @@ class LocalHarness:
     """The built-in local chat: the mailbox in the database, presses through /local."""
 
     sendbot: Sendbot
+    client: TestClient
+    _pressed: dict[tuple[object, str], str] = field(default_factory=dict)
 
     @property
     def port(self) -> ChatPort:
         return self.sendbot.local
 
     def user_id_of(self, staff_id: int) -> str:
-        return self.sendbot.db.work(
-            lambda s: s.exec(
-                select(ChatIdentity.platform_user_id).where(
-                    ChatIdentity.staff_id == staff_id, ChatIdentity.platform == "local"
-                )
-            ).one()
-        )
+        return _identity(self.sendbot, staff_id, "local")
 
-    def seen_by(self, staff_id: int) -> list[Message]:
-        local: LocalChat = self.sendbot.local
+    def seen_by(self, staff_id: int) -> list[Seen]:
         user_id = self.user_id_of(staff_id)
-        return [
-            shown.message for shown in self.sendbot.db.work(lambda s: local.mailbox(s, user_id))
-        ]
+        shown = self.sendbot.db.work(lambda s: self.sendbot.local.mailbox(s, user_id))
+        return [seen_from_message(m.message) for m in reversed(shown)]
 
-    def press(self, staff_id: int, ref: MessageRef, action_id: str, value: str) -> str:
-        client: TestClient = client_for(self.sendbot)
-        response = client.post(
-            f"/local/{staff_id}/press",
-            data={"message_id": ref.data["id"], "action_id": action_id, "value": value},
-            headers={"accept": "application/json"},
-        )
-        assert response.status_code == 200, response.text
-        return str(response.json()["notice"])
+    def press(
+        self, staff_id: int, ref: MessageRef, value: str, expect_reply: bool = True
+    ) -> str | None:
+        # A second press uses the button as first shown: the card may have changed since.
+        key = (ref.data["id"], value)
+        if key not in self._pressed:
+            button = next(b for b in self._message(ref).buttons if b.value == value)
+            self._pressed[key] = button.action_id
+        return self._post(staff_id, ref, self._pressed[key], value, [])
 
-    def submit(self, staff_id: int, ref: MessageRef, form: ChoiceForm, ticked: list[int]) -> str:
-        client: TestClient = client_for(self.sendbot)
-        response = client.post(
+    def submit(self, staff_id: int, ref: MessageRef, ticked: list[int]) -> str:
+        form = self._message(ref).form
+        assert form is not None
+        return self._post(staff_id, ref, form.action_id, f"{form.value_prefix}:", ticked)
+
+    def _message(self, ref: MessageRef) -> Message:
+        from bot.storage.local_chat import LocalMessage
+
+        row = self.sendbot.db.work(lambda s: s.get(LocalMessage, ref.data["id"]))
+        return Message.from_dict(row.body)
+
+    def _post(
+        self, staff_id: int, ref: MessageRef, action_id: str, value: str, ticked: list[int]
+    ) -> str:
+        response = self.client.post(
             f"/local/{staff_id}/press",
             data={
                 "message_id": ref.data["id"],
-                "action_id": form.action_id,
-                "value": f"{form.value_prefix}:",
+                "action_id": action_id,
+                "value": value,
                 "choice": [str(i) for i in ticked],
             },
             headers={"accept": "application/json"},
@@ -70,4 +102,159 @@ class LocalHarness:
         return str(response.json()["notice"])
 
 
-HARNESSES = {"local": LocalHarness}
+@dataclass
+class SlackHarness:
+    """Slack: the fake Web API keeps what was posted; presses are signed block_actions."""
+
+    sendbot: Sendbot
+    client: TestClient
+    slack: FakeSlack
+    _enrolled: set[int] = field(default_factory=set)
+    _pressed: dict[tuple[object, str], dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def port(self) -> ChatPort:
+        assert self.sendbot.slack is not None
+        return self.sendbot.slack
+
+    def user_id_of(self, staff_id: int) -> str:
+        user_id = f"U{staff_id:08d}"
+        if staff_id not in self._enrolled:
+            email = self.sendbot.db.work(lambda s: s.get(Staff, staff_id).email)
+            self.slack.add_user(user_id, email)
+
+            def link(s):  # type: ignore[no-untyped-def]
+                if not _identity_or_none(s, staff_id, "slack"):
+                    s.add(
+                        ChatIdentity(staff_id=staff_id, platform="slack", platform_user_id=user_id)
+                    )
+
+            self.sendbot.db.work(link)
+            self._enrolled.add(staff_id)
+        return user_id
+
+    def seen_by(self, staff_id: int) -> list[Seen]:
+        return [
+            seen_from_blocks(m["blocks"]) for m in self.slack.messages_to(self.user_id_of(staff_id))
+        ]
+
+    def press(
+        self, staff_id: int, ref: MessageRef, value: str, expect_reply: bool = True
+    ) -> str | None:
+        # A second press (a double click, a stale card) repeats the button as first shown.
+        key = (ref.data["ts"], value)
+        if key not in self._pressed:
+            self._pressed[key] = next(
+                dict(e, block_id=b.get("block_id", ""))
+                for b in self._blocks(ref)
+                if b["type"] == "actions"
+                for e in b["elements"]
+                if e.get("type") == "button" and e.get("value") == value
+            )
+        return self._post(staff_id, ref, self._pressed[key], {}, expect_reply)
+
+    def submit(self, staff_id: int, ref: MessageRef, ticked: list[int]) -> str:
+        blocks = self._blocks(ref)
+        elements = [
+            (b.get("block_id", ""), e)
+            for b in blocks
+            if b["type"] == "actions"
+            for e in b["elements"]
+        ]
+        block_id, boxes = next((bid, e) for bid, e in elements if e["type"] == "checkboxes")
+        submit = next(
+            dict(e, block_id=bid) for bid, e in elements if e["action_id"].endswith("#submit")
+        )
+        chosen = [o for o in boxes["options"] if int(o["value"]) in ticked]
+        state = {block_id: {boxes["action_id"]: {"type": "checkboxes", "selected_options": chosen}}}
+        return self._post(staff_id, ref, submit, state, True)
+
+    def _blocks(self, ref: MessageRef) -> list[dict[str, Any]]:
+        return next(m["blocks"] for m in self.slack.messages if m["ts"] == ref.data["ts"])
+
+    def _post(
+        self,
+        staff_id: int,
+        ref: MessageRef,
+        action: dict[str, Any],
+        state: dict[str, Any],
+        expect_reply: bool,
+    ) -> str | None:
+        user_id = self.user_id_of(staff_id)
+        before = len(self.slack.ephemerals)
+        action = dict(action, action_ts=f"{time.time():.6f}")
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T0SENDBOT"},
+            "user": {"id": user_id},
+            "api_app_id": "A0SENDBOT",
+            "container": {
+                "type": "message",
+                "channel_id": ref.data["channel"],
+                "message_ts": ref.data["ts"],
+            },
+            "channel": {"id": ref.data["channel"]},
+            "message": {"ts": ref.data["ts"]},
+            "state": {"values": state},
+            "actions": [action],
+        }
+        response = signed_post(self.client, {"payload": json.dumps(payload)})
+        assert response.status_code == 200, response.text
+        deadline = time.monotonic() + (10 if expect_reply else 1)
+        while len(self.slack.ephemerals) == before:
+            if time.monotonic() > deadline:
+                assert not expect_reply, "no reply reached the person"
+                return None
+            time.sleep(0.02)
+        return str(self.slack.ephemerals[-1]["text"])
+
+
+def signed_post(
+    client: TestClient, form: dict[str, str], secret: str = SIGNING_SECRET, age: int = 0
+) -> Any:
+    """POST to /slack/events as Slack does: form body, timestamp and v0 signature headers."""
+    body = urlencode(form)
+    timestamp = str(int(time.time()) - age)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    return client.post(
+        "/slack/events",
+        content=body,
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": timestamp,
+            "x-slack-signature": signature,
+        },
+    )
+
+
+def seen_from_blocks(blocks: list[dict[str, Any]]) -> Seen:
+    """What a person sees of a Block Kit message."""
+    title, texts, buttons, ticks = "", [], [], []
+    for block in blocks:
+        if block["type"] == "header":
+            title = block["text"]["text"]
+        elif block["type"] == "section":
+            texts.append(block["text"]["text"])
+        elif block["type"] == "context":
+            texts.extend(e.get("text", "") for e in block["elements"])
+        elif block["type"] == "actions":
+            for element in block["elements"]:
+                if element["type"] == "button":
+                    buttons.append((element["text"]["text"], element.get("value", "")))
+                elif element["type"] == "checkboxes":
+                    ticks.extend(o["text"]["text"] for o in element["options"])
+    return Seen(title, "\n".join(texts), tuple(buttons), tuple(ticks))
+
+
+def _identity_or_none(session, staff_id: int, platform: str):  # type: ignore[no-untyped-def]
+    return session.exec(
+        select(ChatIdentity.platform_user_id).where(
+            ChatIdentity.staff_id == staff_id, ChatIdentity.platform == platform
+        )
+    ).first()
+
+
+def _identity(sendbot: Sendbot, staff_id: int, platform: str) -> str:
+    found = sendbot.db.work(lambda s: _identity_or_none(s, staff_id, platform))
+    assert found is not None
+    return str(found)

@@ -1,0 +1,1 @@
+"""Slack: Block Kit rendering and interaction payloads for the chat port."""

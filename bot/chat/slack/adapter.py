@@ -1,0 +1,125 @@
+"""Slack's side of the chat port: direct messages through the Web API, within Slack's limits."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.chat.pacing import KeyedPacer, Pacer
+from bot.chat.slack.blocks import render
+from bot.services.chat_port import (
+    Message,
+    MessageRef,
+    NotReachable,
+    Recipient,
+    TemporaryFailure,
+)
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+
+# Slack's errors that mean this person cannot be sent a direct message, said for the SENDCO.
+NOT_REACHABLE = {
+    "messages_tab_disabled": "their Messages tab for sendbot is turned off in Slack",
+    "user_not_found": "they are not in the Slack workspace",
+    "users_not_found": "they are not in the Slack workspace",
+    "account_inactive": "their Slack account is deactivated",
+    "user_disabled": "their Slack account is deactivated",
+    "channel_not_found": "Slack could not open a direct message with them",
+    "cannot_dm_bot": "their Slack account is a bot",
+}
+# Errors worth trying again later.
+TEMPORARY = {
+    "ratelimited",
+    "fatal_error",
+    "internal_error",
+    "service_unavailable",
+    "request_timeout",
+}
+
+
+def web_client(token: str, base_url: str) -> AsyncWebClient:
+    """slack_sdk's async client with its own retry handlers: a 429 is waited out once (its
+    Retry-After honoured), server errors and dropped connections are tried again twice."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=15,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=1),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+class SlackChat:
+    """Sends Block Kit direct messages and updates them; keeps to the workspace's allowance."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self, client: AsyncWebClient, messages_per_minute: int, max_in_flight: int = 8
+    ) -> None:
+        self.client = client
+        self.max_in_flight = max_in_flight
+        self.workspace = Pacer(messages_per_minute / 60)
+        self.conversations = KeyedPacer(1.0)
+        # Sends this process has made, by key: a retried send returns the first message.
+        self._sent: OrderedDict[str, MessageRef] = OrderedDict()
+
+    async def send(self, recipient: Recipient, message: Message, send_key: str) -> MessageRef:
+        earlier = self._sent.get(send_key)
+        if earlier is not None:
+            return earlier
+        text, blocks = render(message)
+        user = recipient.platform_user_id
+        await self.conversations.wait(user)
+        await self.workspace.wait()
+        response = await self._call(
+            "chat_postMessage", channel=user, text=text, blocks=blocks, unfurl_links=False
+        )
+        ref = MessageRef(PLATFORM, {"channel": response["channel"], "ts": response["ts"]})
+        self._sent[send_key] = ref
+        if len(self._sent) > 20_000:
+            self._sent.popitem(last=False)
+        return ref
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        text, blocks = render(message)
+        await self._call(
+            "chat_update", channel=ref.data["channel"], ts=ref.data["ts"], text=text, blocks=blocks
+        )
+
+    async def notify(self, channel: str, user: str, text: str) -> None:
+        """A short reply only this person sees (an ephemeral message)."""
+        await self._call("chat_postEphemeral", channel=channel, user=user, text=text)
+
+    async def _call(self, method: str, **arguments: object) -> dict:
+        try:
+            response = await getattr(self.client, method)(**arguments)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", ""))
+            if error in NOT_REACHABLE:
+                raise NotReachable(NOT_REACHABLE[error]) from exc
+            if error in TEMPORARY or exc.response.status_code >= 500:
+                retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get(
+                    "retry-after"
+                )
+                raise TemporaryFailure(
+                    f"Slack said {error or exc.response.status_code}",
+                    float(retry_after) if retry_after else None,
+                ) from exc
+            raise
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise TemporaryFailure(f"could not reach Slack ({type(exc).__name__})") from exc
+        return response.data  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""Fakes of other people's services that speak their wire format on loopback."""
