@@ -22,17 +22,16 @@ from bot.web.templating import templates
 def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
     """The web app; with start_scheduler the ticker starts and stops with it."""
 
-    socket_mode = None
-    if sendbot.slack_app is not None and sendbot.settings.slack_mode == "socket":
-        token = sendbot.settings.slack_app_token
-        assert token is not None  # load_settings insists on it in Socket Mode
-        socket_mode = AsyncSocketModeHandler(sendbot.slack_app, token.get_secret_value())
-
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if start_scheduler:
             sendbot.ticker.start()
-        if socket_mode is not None:
+        socket_mode = None
+        if sendbot.slack_app is not None and sendbot.settings.slack_mode == "socket":
+            token = sendbot.settings.slack_app_token
+            assert token is not None  # load_settings insists on it in Socket Mode
+            # Built here: the Socket Mode client needs the running event loop.
+            socket_mode = AsyncSocketModeHandler(sendbot.slack_app, token.get_secret_value())
             await socket_mode.connect_async()
         try:
             yield

@@ -43,11 +43,13 @@ class FakeSlack:
         self,
         *,
         token: str = "xoxb-fake-sendbot",
+        app_token: str = "xapp-fake-sendbot",
         limits: SlackLimits | None = None,
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
+        self.app_token = app_token
         self.limits = limits if limits is not None else SlackLimits()
         self.workspace = Workspace()
         self._limiter = RateLimiter(self.limits, time_scale, clock)
@@ -210,7 +212,10 @@ class FakeSlack:
         token = args.get("token") or (authorization or "").removeprefix("Bearer ").strip()
         if not token:
             return 200, {}, error("not_authed")
-        if token != self.token:
+        # Socket Mode's address is given only to the app-level token, every other method only to
+        # the bot token, as Slack does.
+        expected = self.app_token if method == "apps.connections.open" else self.token
+        if token != expected:
             return 200, {}, error("invalid_auth")
         with self._lock:
             answer = self.workspace.methods.get(method)

@@ -88,7 +88,10 @@ class Workspace:
             "views.publish": self.views_publish,
             "views.open": self.views_open,
             "conversations.open": self.conversations_open,
+            "apps.connections.open": self.apps_connections_open,
         }
+        # Where Socket Mode connects (tests/fakes/slack_socket.py), when a test runs one.
+        self.socket_url: str | None = None
 
     # --- the model ---------------------------------------------------------------------------
 
@@ -280,6 +283,12 @@ class Workspace:
         opened = self._view_json(view)  # type: ignore[arg-type]
         self.modals.append({"trigger_id": trigger_id, "view": opened})
         return {"ok": True, "view": opened}
+
+    def apps_connections_open(self, args: Body) -> Body:
+        """Socket Mode's address; Slack answers this only to an app-level (xapp-) token."""
+        if self.socket_url is None:
+            return error("no_socket_mode_server")
+        return {"ok": True, "url": self.socket_url}
 
     def conversations_open(self, args: Body) -> Body:
         users = args.get("users")
