@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from bot.services.acknowledgements import acknowledge_briefing
@@ -19,6 +21,9 @@ from bot.storage.database import Database
 from bot.storage.staff import ChatIdentity, Staff
 
 log = logging.getLogger(__name__)
+
+# Waits between tries when the database is briefly unavailable: about 20 seconds in all.
+RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 4.0)
 
 Handler = Callable[[Session, Staff, str, datetime], Outcome]
 
@@ -55,20 +60,37 @@ def respond(session: Session, interaction: Interaction, now: datetime) -> Outcom
 class Inbound:
     """Handles presses from any platform: records them, then updates the pressed message."""
 
-    def __init__(self, db: Database, ports: Mapping[str, ChatPort], clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        ports: Mapping[str, ChatPort],
+        clock: Clock,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
+    ) -> None:
         self.db = db
         self.ports = ports
         self.clock = clock
+        self.retry_delays = retry_delays
 
     async def handle(self, interaction: Interaction) -> Outcome:
         """Never raises: a person always gets a reply they can read."""
+        # The time of the press, not of a later retry, is what is recorded.
         now = self.clock.now()
-        try:
-            outcome = await self.db.run(lambda session: respond(session, interaction, now))
-        except UserError as exc:
-            return Outcome(notice=str(exc))
-        except Exception:  # noqa: BLE001 - the person gets an apology, the log gets the detail
-            return Outcome(notice=apology("handling a button press"))
+        for delay in (*self.retry_delays, None):
+            try:
+                outcome = await self.db.run(lambda session: respond(session, interaction, now))
+                break
+            except UserError as exc:
+                return Outcome(notice=str(exc))
+            except OperationalError:
+                # The platform has had its acknowledgement; the answer must not be lost because
+                # the database was away for a moment, so try again before giving up.
+                if delay is None:
+                    return Outcome(notice=apology("recording a press (database unavailable)"))
+                log.warning("database unavailable for a press; trying again in %.1f s", delay)
+                await asyncio.sleep(delay)
+            except Exception:  # noqa: BLE001 - the person gets an apology, the log the detail
+                return Outcome(notice=apology("handling a button press"))
         port = self.ports.get(interaction.platform)
         if outcome.updated is not None and interaction.message_ref is not None and port:
             try:
