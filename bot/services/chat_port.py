@@ -131,9 +131,12 @@ class ChatPort(Protocol):
     # How many sends the dispatcher may have open at once on this platform.
     max_in_flight: int
 
-    async def send(self, recipient: Recipient, message: Message, send_key: str) -> MessageRef:
-        """Send a direct message. Sending again with the same key must not show it twice
-        where the platform allows that to be checked."""
+    async def send(
+        self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False
+    ) -> MessageRef:
+        """Send a direct message. Sending again with the same key must not show it twice.
+        `maybe_sent` says an earlier try may have got through before its process stopped, so
+        the adapter should look for it on the platform before sending again."""
         ...
 
     async def update(self, ref: MessageRef, message: Message) -> None:

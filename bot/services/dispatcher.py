@@ -44,6 +44,8 @@ class Job:
     message: Message | None
     # Why it must no longer go out (withdrawn, the person has left), or "" to send it.
     cancel_reason: str = ""
+    # Taken over from a process that stopped mid-send: it may already be in the person's chat.
+    maybe_sent: bool = False
 
 
 @dataclass
@@ -154,6 +156,8 @@ class Dispatcher:
                     recipient=identities.get((r.staff_id, r.platform)),
                     message=message,
                     cancel_reason=reason,
+                    # claim_due leaves the loaded rows as they were before it claimed them.
+                    maybe_sent=r.status == "sending",
                 )
             )
         return jobs
@@ -191,7 +195,9 @@ class Dispatcher:
                 job.delivery_id, "not_reached", error=f"no {job.platform} account is linked"
             )
         try:
-            ref = await port.send(job.recipient, job.message, job.send_key)
+            ref = await port.send(
+                job.recipient, job.message, job.send_key, maybe_sent=job.maybe_sent
+            )
         except NotReachable as exc:
             return SendResult(job.delivery_id, "not_reached", error=exc.reason)
         except TemporaryFailure as exc:

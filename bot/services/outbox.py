@@ -95,6 +95,8 @@ def claim_due(
             .execution_options(synchronize_session=False)
         )
         for row in rows:
+            # Only the attempt count is brought up to date: a caller needs to see whether the
+            # row was "sending" (taken over from a stopped process) before this claim.
             row.attempts += 1
     session.expunge_all()
     return rows

@@ -32,6 +32,7 @@ TIER_LIMITS: Mapping[str, int] = {
     "users.lookupByEmail": 50,
     "chat.update": 50,
     "conversations.open": 50,
+    "conversations.history": 50,
     "views.publish": 100,
     "views.open": 100,
     "chat.postEphemeral": 100,

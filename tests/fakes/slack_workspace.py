@@ -89,6 +89,7 @@ class Workspace:
             "views.open": self.views_open,
             "conversations.open": self.conversations_open,
             "apps.connections.open": self.apps_connections_open,
+            "conversations.history": self.conversations_history,
         }
         # Where Socket Mode connects (tests/fakes/slack_socket.py), when a test runs one.
         self.socket_url: str | None = None
@@ -194,6 +195,7 @@ class Workspace:
             "text": text or "",
             "blocks": blocks or [],
             "thread_ts": args.get("thread_ts"),
+            "metadata": _parsed(args.get("metadata")),
             "updates": 0,
         }
         self.messages.append(message)
@@ -283,6 +285,24 @@ class Workspace:
         opened = self._view_json(view)  # type: ignore[arg-type]
         self.modals.append({"trigger_id": trigger_id, "view": opened})
         return {"ok": True, "view": opened}
+
+    def conversations_history(self, args: Body) -> Body:
+        """A conversation's messages, newest first; metadata only when asked for, as Slack."""
+        channel = args.get("channel")
+        if channel not in self.user_of_dm and channel not in self.channels:
+            return error("channel_not_found")
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+        found = [m for m in reversed(self.messages) if m["channel"] == channel][:limit]
+        return {
+            "ok": True,
+            "messages": [
+                {"type": "message", "ts": m["ts"], "text": m["text"]}
+                | ({"metadata": m["metadata"]} if with_metadata and m.get("metadata") else {})
+                for m in found
+            ],
+            "has_more": False,
+        }
 
     def apps_connections_open(self, args: Body) -> Body:
         """Socket Mode's address; Slack answers this only to an app-level (xapp-) token."""

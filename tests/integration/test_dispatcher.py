@@ -29,7 +29,9 @@ class ScriptedPlatform:
         self.script = script
         self.delivered: list[tuple[str, str]] = []
 
-    async def send(self, recipient: Recipient, message: Message, send_key: str) -> MessageRef:
+    async def send(
+        self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False
+    ) -> MessageRef:
         failures = self.script.get(recipient.platform_user_id, [])
         if failures:
             raise failures.pop(0)

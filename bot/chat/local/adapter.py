@@ -40,7 +40,11 @@ class LocalChat:
         # SQLite takes one writer at a time, so parallel sends would only queue for the lock.
         self.max_in_flight = 8 if db.is_postgresql else 1
 
-    async def send(self, recipient: Recipient, message: Message, send_key: str) -> MessageRef:
+    async def send(
+        self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False
+    ) -> MessageRef:
+        # The send key is unique in the mailbox, so a repeated send finds the first copy
+        # whether or not an earlier try got through.
         await self.pacer.wait()
         now = self.clock.now()
         return await self.db.run(lambda s: self._store(s, recipient, message, send_key, now))

@@ -26,6 +26,10 @@ from bot.services.chat_port import (
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
+METADATA_EVENT = "sendbot_message"
+# How far back to look for a message that may have been sent before a process stopped: a
+# person is rarely sent more than a handful of messages at once.
+LOOK_BACK = 20
 
 # Slack's errors that mean this person cannot be sent a direct message, said for the SENDCO.
 NOT_REACHABLE = {
@@ -68,31 +72,64 @@ class SlackChat:
     platform = PLATFORM
 
     def __init__(
-        self, client: AsyncWebClient, messages_per_minute: int, max_in_flight: int = 8
+        self,
+        client: AsyncWebClient,
+        messages_per_minute: float,
+        max_in_flight: int = 8,
+        conversation_per_second: float = 1.0,
     ) -> None:
         self.client = client
         self.max_in_flight = max_in_flight
         self.workspace = Pacer(messages_per_minute / 60)
-        self.conversations = KeyedPacer(1.0)
+        self.conversations = KeyedPacer(conversation_per_second)
         # Sends this process has made, by key: a retried send returns the first message.
         self._sent: OrderedDict[str, MessageRef] = OrderedDict()
 
-    async def send(self, recipient: Recipient, message: Message, send_key: str) -> MessageRef:
+    async def send(
+        self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False
+    ) -> MessageRef:
+        user = recipient.platform_user_id
         earlier = self._sent.get(send_key)
+        if earlier is None and maybe_sent:
+            earlier = await self._find_sent(user, send_key)
         if earlier is not None:
+            self._sent[send_key] = earlier
             return earlier
         text, blocks = render(message)
-        user = recipient.platform_user_id
         await self.conversations.wait(user)
         await self.workspace.wait()
         response = await self._call(
-            "chat_postMessage", channel=user, text=text, blocks=blocks, unfurl_links=False
+            "chat_postMessage",
+            channel=user,
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
+            # The key travels with the message, so a process that takes over an unfinished
+            # send can find it in the conversation instead of sending a second copy.
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"send_key": send_key}},
         )
         ref = MessageRef(PLATFORM, {"channel": response["channel"], "ts": response["ts"]})
         self._sent[send_key] = ref
         if len(self._sent) > 20_000:
             self._sent.popitem(last=False)
         return ref
+
+    async def _find_sent(self, user: str, send_key: str) -> MessageRef | None:
+        """The message with this key among the latest in the person's DM, if it got there."""
+        try:
+            opened = await self._call("conversations_open", users=user)
+            channel = opened["channel"]["id"]
+            history = await self._call(
+                "conversations_history", channel=channel, limit=LOOK_BACK, include_all_metadata=True
+            )
+        except (NotReachable, TemporaryFailure, SlackApiError):
+            log.warning("could not check %s's messages before sending again", user, exc_info=True)
+            return None
+        for message in history.get("messages", []):
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("send_key") == send_key:
+                return MessageRef(PLATFORM, {"channel": channel, "ts": message["ts"]})
+        return None
 
     async def update(self, ref: MessageRef, message: Message) -> None:
         text, blocks = render(message)
