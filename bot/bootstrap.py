@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.chat.local.adapter import LocalChat
 from bot.chat.slack.adapter import SlackChat, web_client
+from bot.chat.slack.directory import SlackDirectory
 from bot.chat.slack.listeners import build_slack_app
 from bot.config import Settings
 from bot.scheduling.ticker import Ticker
@@ -18,6 +19,7 @@ from bot.services.chat_port import ChatPort
 from bot.services.clock import Clock, SystemClock
 from bot.services.dispatcher import Dispatcher, DispatchPolicy
 from bot.services.inbound import Inbound
+from bot.services.linking import Directory
 from bot.storage.database import Database, make_engine
 from bot.storage.migrate import upgrade
 
@@ -39,6 +41,8 @@ class Sendbot:
     ticker: Ticker
     slack: SlackChat | None = None
     slack_app: AsyncApp | None = None
+    # Finds staff's chat accounts by email; None on the local chat, which needs no matching.
+    directory: Directory | None = None
 
 
 def choose_platform(settings: Settings) -> str:
@@ -54,12 +58,14 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
     ports: dict[str, ChatPort] = {local.platform: local}
     platform = choose_platform(settings)
     slack = None
+    directory: Directory | None = None
     if settings.uses_slack and settings.slack_bot_token is not None:
         client = web_client(
             settings.slack_bot_token.get_secret_value(), settings.slack_api_base_url
         )
         slack = SlackChat(client, settings.slack_messages_per_minute)
         ports[slack.platform] = slack
+        directory = SlackDirectory(client)
     dispatcher = Dispatcher(
         db,
         ports,
@@ -79,6 +85,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
         platform,
         tick_seconds=settings.scheduler_tick_seconds,
         dispatch_seconds=settings.dispatch_interval_seconds,
+        directory=directory,
     )
     inbound = Inbound(db, ports, clock)
     slack_app = None
@@ -89,6 +96,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
             inbound,
             secret.get_secret_value() if secret else None,
             http_mode=settings.slack_mode == "http",
+            base_url=settings.base_url,
         )
     return Sendbot(
         settings=settings,
@@ -102,6 +110,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
         ticker=ticker,
         slack=slack,
         slack_app=slack_app,
+        directory=directory,
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from bot.cli.common import in_one_transaction
+from bot.cli.slack import link_unmatched
 from bot.content.staff_csv import read_staff_csv
 from bot.services.pauses import pause, resume
 from bot.services.schools import find_school
@@ -46,6 +47,9 @@ def register(app: typer.Typer) -> None:
             f"importing {file.name}",
         )
         print(describe(summary))
+        # When Slack is set up, match the newcomers (and anyone still unmatched) at once.
+        for line in link_unmatched(summary.school):
+            print(line)
 
 
 def register_pauses(app: typer.Typer) -> None:

@@ -13,6 +13,8 @@ _JOB_ROLE_WORDS = {
     "senior leaders": JobRole.SENIOR_LEADER,
 }
 _ROLE_WORDS = {"line managers": Role.LINE_MANAGER}
+# Every word an audience may be, in the order a SENDCO would pick them (departments aside).
+AUDIENCE_WORDS = ("all", *_JOB_ROLE_WORDS, *_ROLE_WORDS)
 ALLOWED = (
     "all, "
     + ", ".join([*_JOB_ROLE_WORDS, *_ROLE_WORDS])

@@ -14,11 +14,14 @@ from bot.services.briefings import plan_due_briefings
 from bot.services.clock import Clock
 from bot.services.dispatcher import Dispatcher
 from bot.services.errors import apology
+from bot.services.linking import Directory, link_people
 from bot.services.quiz_housekeeping import QuizHousekeeping
 from bot.services.rounds import plan_rounds
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
+# Staff are matched to chat accounts once at start and then daily.
+LINK_SECONDS = 24 * 60 * 60
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Ticker:
         platform: str,
         tick_seconds: float,
         dispatch_seconds: float,
+        directory: Directory | None = None,
     ) -> None:
         self.db = db
         self.dispatcher = dispatcher
@@ -47,6 +51,7 @@ class Ticker:
         self.platform = platform
         self.tick_seconds = tick_seconds
         self.dispatch_seconds = dispatch_seconds
+        self.directory = directory
         self.housekeeping = QuizHousekeeping(db, dispatcher.ports, clock, platform)
         self.health = JobHealth()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
@@ -54,10 +59,13 @@ class Ticker:
     def start(self) -> None:
         """Start ticking at once; must be called inside the running event loop."""
         first = self.clock.now()
-        for name, job, seconds in (
+        jobs: list[tuple[str, Callable[[], Awaitable[object]], float]] = [
             ("plan", self.plan, self.tick_seconds),
             ("dispatch", self.dispatch, self.dispatch_seconds),
-        ):
+        ]
+        if self.directory is not None:
+            jobs.append(("link", self.link, LINK_SECONDS))
+        for name, job, seconds in jobs:
             self.scheduler.add_job(
                 self.guarded(name, job),
                 "interval",
@@ -112,6 +120,18 @@ class Ticker:
             log.info("planned %d deliveries", created)
             self.wake_dispatcher()
         return created
+
+    async def link(self) -> None:
+        """Match staff to their chat accounts: new people, and everyone again once a day."""
+        assert self.directory is not None
+        report = await link_people(self.db, self.directory, self.clock)
+        if report.looked_up:
+            log.info(
+                "looked up %d people: %d matched, %d not",
+                report.looked_up,
+                report.matched,
+                len(report.unmatched),
+            )
 
     async def dispatch(self) -> None:
         report = await self.dispatcher.drain()

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from bot.storage.audit import AuditEvent
 from bot.storage.briefing import Acknowledgement, Briefing
+from bot.storage.linking import PersonLink
 from bot.storage.local_chat import LocalMessage
 from bot.storage.outbox import Delivery
 from bot.storage.quiz import MemoryState, Question, QuizItem, QuizRound, Target
@@ -21,6 +22,7 @@ __all__ = [
     "Delivery",
     "LocalMessage",
     "MemoryState",
+    "PersonLink",
     "Question",
     "QuizItem",
     "QuizRound",

@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot.bootstrap import Sendbot
 from bot.services.errors import apology
-from bot.web import health, local_chat, progress, sendco, sign_in
+from bot.web import health, local_chat, people, progress, sendco, sign_in
 from bot.web.deps import SignInRequired
 from bot.web.slack_events import slack_router
 from bot.web.templating import templates
@@ -56,6 +56,7 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
         sign_in.router,
         local_chat.router,
         sendco.router,
+        people.router,
         progress.router,
     ):
         app.include_router(router)

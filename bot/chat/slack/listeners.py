@@ -13,6 +13,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.chat.slack.adapter import SlackChat
+from bot.chat.slack.commands import register_home_and_commands
+from bot.chat.slack.home import Wiring
 from bot.chat.slack.payloads import (
     MalformedPayload,
     block_action_key,
@@ -45,7 +47,11 @@ class SeenPresses:
 
 
 def build_slack_app(
-    chat: SlackChat, inbound: Inbound, signing_secret: str | None, http_mode: bool
+    chat: SlackChat,
+    inbound: Inbound,
+    signing_secret: str | None,
+    http_mode: bool,
+    base_url: str = "",
 ) -> AsyncApp:
     """A bolt AsyncApp around our client. In HTTP mode bolt checks every request's signature
     and timestamp; in Socket Mode Slack's own connection is the proof."""
@@ -63,6 +69,9 @@ def build_slack_app(
         await ack()
         await handle_press(chat, inbound, seen, body)
 
+    # The Home tab, /sendbot and the briefing modal (bot/chat/slack/commands.py); base_url
+    # (PUBLIC_URL) is where their links to the web pages point.
+    register_home_and_commands(app, Wiring(chat, inbound.db, inbound.clock, base_url))
     return app
 
 

@@ -1,0 +1,181 @@
+"""The App Home tab: a person's progress, their team's, and the SENDCO's latest briefings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.chat.slack.adapter import PLATFORM, SlackChat
+from bot.chat.slack.blocks import render_home
+from bot.services.chat_port import Link
+from bot.services.clock import Clock
+from bot.services.errors import apology
+from bot.services.summaries import (
+    BriefingSummary,
+    Home,
+    PersonSummary,
+    TeamSummary,
+    home_for,
+)
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+TARGETS_SHOWN = 10
+NOT_KNOWN = (
+    "sendbot does not know your Slack account yet, so there is nothing to show here. "
+    "Please ask your SENDCO to add you (with the email address you use in Slack)."
+)
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the Home tab, the /sendbot command and the briefing modal need."""
+
+    chat: SlackChat
+    db: Database
+    clock: Clock
+    base_url: str  # where the web pages are (PUBLIC_URL); empty: no links
+
+
+async def publish_home(wiring: Wiring, event: Mapping[str, Any]) -> None:
+    """Publish the Home tab of the person who opened it; the Messages tab needs nothing."""
+    user = event.get("user")
+    if not isinstance(user, str) or not user or event.get("tab", "home") != "home":
+        return
+    now = wiring.clock.now()
+    try:
+        home = await wiring.db.run(lambda session: home_for(session, PLATFORM, user, now))
+        view = home_view(home, wiring.base_url) if home else note_view(NOT_KNOWN)
+    except Exception:  # noqa: BLE001 - the person sees an apology, the log the detail
+        view = note_view(apology("building a Slack Home tab"))
+    try:
+        await wiring.chat.client.views_publish(user_id=user, view=view)
+    except Exception:  # noqa: BLE001 - Slack shows the last Home until the next opening
+        log.warning("could not publish the Home tab for %s", user, exc_info=True)
+
+
+def home_view(home: Home, base_url: str) -> dict[str, Any]:
+    """The Home view: always within Slack's 100 blocks, however big the team."""
+    sections = [("Your progress", person_lines(home.person))]
+    if home.team is not None:
+        sections.append(team_section(home.team))
+    if home.briefings is not None:
+        sections.append(("Latest briefings", briefing_lines(home.briefings)))
+    return render_home(sections, page_link(home, base_url))
+
+
+def note_view(text: str) -> dict[str, Any]:
+    """A Home view with one short note, for those sendbot cannot show figures to."""
+    return render_home([("sendbot", [text])], None)
+
+
+def page_link(home: Home, base_url: str) -> Link | None:
+    """The web page with the whole picture: the team page for those with a team."""
+    if not base_url:
+        return None
+    if home.team is not None:
+        return Link(f"{base_url}/team", "Open the team page")
+    return Link(f"{base_url}/me", "Open my progress page")
+
+
+def person_lines(person: PersonSummary) -> list[str]:
+    """A person's own figures and what is waiting for them, in a few lines."""
+    lines = [f"*{person.period}*"]
+    if person.asked:
+        lines.append(
+            f"Questions answered: {person.answered} of {person.asked}, "
+            f"{person.correct} of them correct."
+        )
+    else:
+        lines.append("No questions have been sent to you yet this term.")
+    waiting = []
+    if person.questions_waiting:
+        waiting.append(_count(person.questions_waiting, "question") + " to answer")
+    if person.briefings_waiting:
+        titles = ", ".join(f"“{t}”" for t in person.briefings_waiting[:3])
+        more = len(person.briefings_waiting) - 3
+        titles += f" and {more} more" if more > 0 else ""
+        waiting.append(_count(len(person.briefings_waiting), "briefing") + f" to read ({titles})")
+    if waiting:
+        lines.append("*Waiting for you:* " + "; ".join(waiting) + ".")
+    else:
+        lines.append("Nothing is waiting for you. Thank you!")
+    if person.due:
+        lines.append(
+            f"{_count(person.due, 'question')} due for review come first in your next quiz."
+        )
+    if person.targets:
+        lines.append("*Your targets*")
+        for target in person.targets[:TARGETS_SHOWN]:
+            lines.append(f"• {target.description}: {target.so_far}, {target.status}")
+        if len(person.targets) > TARGETS_SHOWN:
+            lines.append(f"…and {len(person.targets) - TARGETS_SHOWN} more on your progress page.")
+    else:
+        lines.append("No targets yet; your line manager agrees them with you.")
+    return lines
+
+
+def team_section(team: TeamSummary) -> tuple[str, list[str]]:
+    """A team's figures in totals, and at most a few names: the furthest behind."""
+    heading = "The school" if team.whole_school else "Your team"
+    lines = [f"*{team.period}*: {_count(team.people, 'person', 'people')}"]
+    if team.asked:
+        answered = f"Questions answered: {team.answered} of {team.asked}"
+        answered += f" ({_percent(team.answered, team.asked)})"
+        if team.answered:
+            answered += f"; correct: {team.correct} ({_percent(team.correct, team.answered)})"
+        lines.append(answered + ".")
+    lines.append(
+        f"{team.all_answered} answered everything they were asked; "
+        f"{team.behind_total} have questions waiting; "
+        f"{team.nothing_asked} not asked anything yet."
+    )
+    if team.target_statuses:
+        order = ("on track", "at risk", "met", "missed", "not started")
+        counts = [f"{team.target_statuses[s]} {s}" for s in order if s in team.target_statuses]
+        lines.append("Targets: " + ", ".join(counts) + ".")
+    if team.behind:
+        lines.append("*Furthest behind*")
+        for person in team.behind:
+            lines.append(
+                f"• {person.name}: answered {person.answered} of {person.asked}, "
+                f"{person.correct} correct"
+            )
+        hidden = team.behind_total - len(team.behind)
+        if hidden > 0:
+            lines.append(f"…and {hidden} more on the team page.")
+    return heading, lines
+
+
+def briefing_lines(briefings: list[BriefingSummary]) -> list[str]:
+    """Each briefing with who has read it and who it did not reach (and why)."""
+    if not briefings:
+        return ["No briefings yet. Type `/sendbot brief` to write one."]
+    lines = []
+    for b in briefings:
+        # Slack's bold needs the asterisks next to the words.
+        head = f"*{b.title.strip()}* ({b.send_on:%-d %b})"
+        if b.status == "scheduled":
+            lines.append(f"{head}: scheduled, goes out from {b.send_on:%a %-d %b}.")
+            continue
+        withdrawn = " (withdrawn)" if b.status == "withdrawn" else ""
+        lines.append(
+            f"{head}{withdrawn}: read by {b.acknowledged} of {b.sent} sent; "
+            f"{b.queued} still to send; {b.not_reached_total} not reached."
+        )
+        if b.not_reached:
+            names = "; ".join(f"{name} ({why})" for name, why in b.not_reached)
+            more = b.not_reached_total - len(b.not_reached)
+            lines.append(f"    Not reached: {names}" + (f"; and {more} more." if more > 0 else "."))
+    return lines
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def _percent(part: int, whole: int) -> str:
+    # Rounded down, as the web pages do, so 89.9% never shows as 90%.
+    return f"{part * 100 // whole}%" if whole else "-"
