@@ -1,9 +1,10 @@
-"""Keeps a sender under a rate: at most `rate` sends a second, evenly spaced."""
+"""Keeps a sender under a rate: evenly spaced (Pacer), or within an allowance a window."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 
 
 class Pacer:
@@ -46,3 +47,37 @@ class KeyedPacer:
                     del self._pacers[old]
             pacer = self._pacers[key] = Pacer(self.rate)
         await pacer.wait()
+
+
+class AllowancePacer:
+    """At most `most` sends in any `window` seconds, and never two closer than `spacing`.
+
+    This counts an allowance the way Slack counts one ("N a minute"), so time lost between
+    sends (the database work between batches) is made up later in the same minute, where an
+    even pace would lose it for good; `spacing` keeps the making up from becoming a burst.
+    """
+
+    def __init__(self, most: int, window: float = 60.0, spacing: float = 0.0) -> None:
+        self.most, self.window, self.spacing = most, window, spacing
+        self._sent: deque[float] = deque()  # when the last `most` sends went, oldest first
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def wait(self) -> None:
+        """Wait for a place in the allowance (none when `most` is 0, meaning no limit)."""
+        if self.most <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            self._lock, self._loop = asyncio.Lock(), loop
+        async with self._lock:
+            now = time.monotonic()
+            at = max(now, self._sent[-1] + self.spacing) if self._sent else now
+            # The oldest send leaves the window `window` seconds after it went.
+            while self._sent and (
+                len(self._sent) >= self.most or self._sent[0] <= at - self.window
+            ):
+                at = max(at, self._sent.popleft() + self.window)
+            if at > now:
+                await asyncio.sleep(at - now)
+            self._sent.append(at)

@@ -156,8 +156,9 @@ class Dispatcher:
                     recipient=identities.get((r.staff_id, r.platform)),
                     message=message,
                     cancel_reason=reason,
-                    # claim_due leaves the loaded rows as they were before it claimed them.
-                    maybe_sent=r.status == "sending",
+                    # Taken over from a stopped process, or tried before (a timed-out send may
+                    # have got through): claim_due leaves the rows' status as it found it.
+                    maybe_sent=r.status == "sending" or r.attempts > 1,
                 )
             )
         return jobs

@@ -8,13 +8,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.bench import fanout, round_planning, spacing_sim
+from tests.bench import fanout, round_planning, slack_fanout, spacing_sim
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = {
     "fanout": fanout.section,
     "rounds": round_planning.section,
     "spacing": spacing_sim.section,
+    "slack": slack_fanout.section,
 }
 
 

@@ -195,9 +195,10 @@ class Workspace:
             "text": text or "",
             "blocks": blocks or [],
             "thread_ts": args.get("thread_ts"),
-            "metadata": _parsed(args.get("metadata")),
             "updates": 0,
         }
+        if args.get("metadata"):
+            message["metadata"] = _parsed(args.get("metadata"))
         self.messages.append(message)
         return {
             "ok": True,
