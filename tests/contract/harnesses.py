@@ -197,6 +197,7 @@ class SlackHarness:
             "message": {"ts": ref.data["ts"]},
             "state": {"values": state},
             "actions": [action],
+            "response_url": self.slack.response_url(ref.data["channel"], ref.data["ts"], user_id),
         }
         response = signed_post(self.client, {"payload": json.dumps(payload)})
         assert response.status_code == 200, response.text

@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes.slack_blocks import message_problems
 from tests.fakes.slack_limits import RateLimiter, SlackLimits
 from tests.fakes.slack_workspace import Body, User, Workspace, error
 
@@ -60,6 +61,7 @@ class FakeSlack:
         self._drops: Counter[str] = Counter()
         self._failures: dict[str, list[int]] = {}
         self._delays: dict[str, float] = {}
+        self._response_urls: dict[str, dict[str, Any]] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -193,6 +195,52 @@ class FakeSlack:
 
     # --- serving -------------------------------------------------------------------------------
 
+    def response_url(self, channel: str, ts: str, user_id: str) -> str:
+        """A response_url for a press on this message, as Slack puts in a block_actions payload:
+        it works five times within thirty minutes, and counts against no method's limit."""
+        with self._lock:
+            token = f"R{len(self._response_urls) + 1:06d}"
+            self._response_urls[token] = {
+                "channel": channel,
+                "ts": ts,
+                "user": user_id,
+                "uses": 0,
+                "made": time.monotonic(),
+            }
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/actions/{token}"
+
+    def respond(self, token: str, body: Body) -> Reply:
+        """A post to a response_url: replace the pressed message, or reply privately."""
+        with self._lock:
+            self._calls["response_url"] += 1
+            entry = self._response_urls.get(token)
+            if entry is None or entry["uses"] >= 5 or time.monotonic() - entry["made"] > 1800:
+                return 404, {}, error("used_url" if entry else "invalid_url")
+            entry["uses"] += 1
+            text, blocks = body.get("text"), body.get("blocks")
+            problem = message_problems(text, blocks)
+            if problem:
+                return 400, {}, error(*problem)
+            if body.get("replace_original") in (True, "true"):
+                message = self.workspace._find(entry["channel"], entry["ts"])
+                if message is None:
+                    return 404, {}, error("message_not_found")
+                message["text"] = text or message["text"]
+                message["blocks"] = blocks if blocks is not None else message["blocks"]
+                message["updates"] += 1
+            else:
+                self.workspace.ephemerals.append(
+                    {
+                        "channel": entry["channel"],
+                        "user": entry["user"],
+                        "ts": self.workspace.next_ts(),
+                        "text": text or "",
+                        "blocks": blocks or [],
+                    }
+                )
+            return 200, {}, {"ok": True}
+
     def handle(self, method: str, args: Body, authorization: str | None) -> Reply | None:
         """The reply to one request, or None to drop the connection."""
         with self._lock:
@@ -251,9 +299,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
         url = urlsplit(self.path)
-        method = url.path.removeprefix("/api/")
-        args = dict(parse_qsl(url.query)) | self._body()
-        reply = self.server.fake.handle(method, args, self.headers.get("Authorization"))
+        if url.path.startswith("/actions/"):
+            reply: Reply | None = self.server.fake.respond(url.path.split("/")[2], self._body())
+        else:
+            method = url.path.removeprefix("/api/")
+            args = dict(parse_qsl(url.query)) | self._body()
+            reply = self.server.fake.handle(method, args, self.headers.get("Authorization"))
         if reply is None:
             self.close_connection = True
             return

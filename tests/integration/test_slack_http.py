@@ -13,6 +13,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlmodel import select
 
 from bot.services.briefings import plan_briefing
+from bot.services.chat_port import MessageRef
 from bot.services.clock import FixedClock
 from bot.storage.briefing import Acknowledgement
 from bot.storage.database import Database
@@ -113,8 +114,9 @@ def test_a_replayed_request_is_refused_and_counted_once(
     assert (
         slack_harness.client.post("/slack/events", content=raw, headers=headers).status_code == 401
     )
-    deadline = time.monotonic() + 5
-    while acks(db) == 0 and time.monotonic() < deadline:
+    deadline = time.monotonic() + 15
+    # The reply follows the record, so wait for the reply.
+    while not slack_harness.slack.ephemerals and time.monotonic() < deadline:
         time.sleep(0.05)
     assert acks(db) == 1
     assert [e["text"] for e in slack_harness.slack.ephemerals] == [
@@ -133,10 +135,37 @@ def test_presses_from_strangers_and_unreadable_payloads_get_a_polite_reply(
     assert signed_post(slack_harness.client, {"payload": json.dumps(stranger)}).status_code == 200
     broken = dict(body, actions=[{"action_id": "nonsense", "type": "button", "value": "1"}])
     assert signed_post(slack_harness.client, {"payload": json.dumps(broken)}).status_code == 200
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15
     while len(slack_harness.slack.ephemerals) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     replies = sorted(e["text"] for e in slack_harness.slack.ephemerals)
     assert replies[0].startswith("That button could not be read")
     assert "does not know your account" in replies[1]
     assert acks(db) == 0
+
+
+def test_a_press_is_answered_through_its_response_url_not_the_rate_limited_methods(
+    db: Database, slack_harness: SlackHarness, clock: FixedClock
+) -> None:
+    staff_id, briefing_id = briefing_sent(db, slack_harness, clock)
+    ref = db.work(lambda s: s.exec(select(Delivery.message_ref)).one())
+    assert slack_harness.press(staff_id, MessageRef("slack", ref), str(briefing_id)) == (
+        "Thanks: recorded that you have read it."
+    )
+    calls = slack_harness.slack.calls
+    # The card replaced and the private reply both went to the response_url.
+    assert calls["response_url"] == 2
+    assert calls["chat.update"] == 0 and calls["chat.postEphemeral"] == 0
+    assert "acknowledged" in slack_harness.slack.messages[0]["blocks"].__repr__()
+
+
+def test_without_a_response_url_the_web_api_is_used(
+    db: Database, slack_harness: SlackHarness, clock: FixedClock
+) -> None:
+    staff_id, briefing_id = briefing_sent(db, slack_harness, clock)
+    assert signed_post(slack_harness.client, press_body(slack_harness, staff_id, briefing_id))
+    deadline = time.monotonic() + 15
+    while not slack_harness.slack.ephemerals and time.monotonic() < deadline:
+        time.sleep(0.05)
+    calls = slack_harness.slack.calls
+    assert calls["chat.update"] == 1 and calls["chat.postEphemeral"] == 1

@@ -27,7 +27,9 @@ from bot.storage.quiz import Question, QuizItem
 
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 CHANNEL, TS = "D0123ABC", "1764066600.000200"
-REF = MessageRef("slack", {"channel": CHANNEL, "ts": TS})
+RESPONSE_URL = "https://hooks.slack.com/actions/T1/111/random-value"
+# The press's response_url travels with the reference: replacing the card through it is free.
+REF = MessageRef("slack", {"channel": CHANNEL, "ts": TS, "response_url": RESPONSE_URL})
 
 
 def briefing() -> Briefing:
@@ -131,7 +133,7 @@ def payload(blocks: list[dict[str, Any]], action: dict[str, Any], **extra: Any) 
         "is_enterprise_install": False,
         "channel": {"id": CHANNEL, "name": "directmessage"},
         "message": {"type": "message", "user": "UBOT", "ts": TS, "text": "x", "blocks": blocks},
-        "response_url": "https://hooks.slack.com/actions/T1/111/random-value",
+        "response_url": RESPONSE_URL,
         "actions": [pressed],
     }
     return body | extra

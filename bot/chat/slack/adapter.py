@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.chat.pacing import AllowancePacer, KeyedPacer
 from bot.chat.slack.blocks import render
@@ -151,13 +152,36 @@ class SlackChat:
 
     async def update(self, ref: MessageRef, message: Message) -> None:
         text, blocks = render(message)
+        reply_to = ref.data.get("response_url")
+        if reply_to and await self._respond(reply_to, text=text, blocks=blocks, replace=True):
+            return
         await self._call(
             "chat_update", channel=ref.data["channel"], ts=ref.data["ts"], text=text, blocks=blocks
         )
 
-    async def notify(self, channel: str, user: str, text: str) -> None:
+    async def notify(
+        self, channel: str, user: str, text: str, response_url: str | None = None
+    ) -> None:
         """A short reply only this person sees (an ephemeral message)."""
+        if response_url and await self._respond(response_url, text=text, replace=False):
+            return
         await self._call("chat_postEphemeral", channel=channel, user=user, text=text)
+
+    async def _respond(
+        self, url: str, *, text: str, replace: bool, blocks: list | None = None
+    ) -> bool:
+        """Answer through a press's response_url; False (use the Web API instead) if it fails,
+        e.g. after its five uses or thirty minutes."""
+        try:
+            response = await AsyncWebhookClient(url, timeout=10).send(
+                text=text,
+                blocks=blocks,
+                replace_original=replace,
+                response_type=None if replace else "ephemeral",
+            )
+        except (TimeoutError, aiohttp.ClientError):
+            return False
+        return response.status_code == 200
 
     async def _call(self, method: str, **arguments: object) -> dict:
         try:

@@ -97,6 +97,9 @@ async def handle_press(
         notice = (await inbound.handle(interaction)).notice
     if notice and user and channel:
         try:
-            await chat.notify(channel, user, notice)
+            reply_to = body.get("response_url")
+            await chat.notify(
+                channel, user, notice, reply_to if isinstance(reply_to, str) else None
+            )
         except Exception:  # noqa: BLE001 - the press is recorded; a missing reply is not fatal
             log.warning("could not reply to a Slack press", exc_info=True)

@@ -123,7 +123,13 @@ def _message_ref(body: Mapping[str, Any]) -> MessageRef | None:
         channel = _dig(body, "channel", "id")
         ts = _dig(body, "message", "ts")
     if isinstance(channel, str) and isinstance(ts, str) and channel and ts:
-        return MessageRef(PLATFORM, {"channel": channel, "ts": ts})
+        data = {"channel": channel, "ts": ts}
+        reply_to = body.get("response_url")
+        if isinstance(reply_to, str) and reply_to.startswith(("https://", "http://")):
+            # Replacing the message through its response_url counts against no method's limit,
+            # where chat.update allows only about 50 a minute.
+            data["response_url"] = reply_to
+        return MessageRef(PLATFORM, data)
     return None
 
 
