@@ -21,8 +21,9 @@ from bot.bootstrap import Sendbot
 from bot.services.chat_port import ChatPort, Message, MessageRef
 from bot.storage.staff import ChatIdentity, Staff
 from tests.fakes.slack_api import FakeSlack
+from tests.integration.webapp import SLACK_SIGNING_SECRET
 
-SIGNING_SECRET = "contract-signing-secret"
+SIGNING_SECRET = SLACK_SIGNING_SECRET
 
 
 @dataclass(frozen=True)

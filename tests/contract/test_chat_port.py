@@ -18,9 +18,9 @@ from bot.storage.briefing import Acknowledgement, Briefing
 from bot.storage.database import Database
 from bot.storage.outbox import Delivery
 from tests import factories
-from tests.contract.harnesses import SIGNING_SECRET, LocalHarness, SlackHarness
+from tests.contract.harnesses import LocalHarness, SlackHarness
 from tests.fakes.slack_api import FakeSlack
-from tests.integration.webapp import client_for, sendbot_for
+from tests.integration.webapp import client_for, sendbot_for, slack_sendbot_for
 
 CARD = Message(
     kind="briefing",
@@ -40,14 +40,10 @@ def harness(request: pytest.FixtureRequest, db: Database, clock: FixedClock) -> 
             yield LocalHarness(sendbot, client)
     else:
         with FakeSlack() as slack:
-            sendbot = sendbot_for(
+            sendbot = slack_sendbot_for(
                 url,
                 clock,
-                chat_platform="slack",
-                slack_bot_token=slack.token,
-                slack_mode="http",
-                slack_signing_secret=SIGNING_SECRET,
-                slack_api_base_url=slack.base_url,
+                slack,
                 slack_messages_per_minute=6000,
             )
             with client_for(sendbot) as client:

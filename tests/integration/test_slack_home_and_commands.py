@@ -24,7 +24,7 @@ from bot.storage.staff import Staff
 from tests import factories
 from tests.contract.harnesses import SIGNING_SECRET, SlackHarness, signed_post
 from tests.fakes.slack_api import FakeSlack
-from tests.integration.webapp import client_for, sendbot_for
+from tests.integration.webapp import client_for, slack_sendbot_for
 
 PUBLIC_URL = "https://sendbot.oakhill.example"
 TODAY = date(2026, 11, 25)
@@ -66,14 +66,10 @@ def clock() -> FixedClock:
 @pytest.fixture
 def slack(db: Database, clock: FixedClock) -> Iterator[SlackHarness]:
     with FakeSlack() as fake:
-        sendbot = sendbot_for(
+        sendbot = slack_sendbot_for(
             db.engine.url.render_as_string(hide_password=False),
             clock,
-            chat_platform="slack",
-            slack_bot_token=fake.token,
-            slack_mode="http",
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_base_url=fake.base_url,
+            fake,
             public_url=PUBLIC_URL,
         )
         # As bootstrap wires it, with the links of the Home tab pointing at PUBLIC_URL.

@@ -21,20 +21,16 @@ from bot.storage.outbox import Delivery
 from tests import factories
 from tests.contract.harnesses import SIGNING_SECRET, SlackHarness, signed_post
 from tests.fakes.slack_api import FakeSlack
-from tests.integration.webapp import client_for, sendbot_for
+from tests.integration.webapp import client_for, slack_sendbot_for
 
 
 @pytest.fixture
 def slack_harness(db: Database, clock: FixedClock) -> Iterator[SlackHarness]:
     with FakeSlack() as slack:
-        sendbot = sendbot_for(
+        sendbot = slack_sendbot_for(
             db.engine.url.render_as_string(hide_password=False),
             clock,
-            chat_platform="slack",
-            slack_bot_token=slack.token,
-            slack_mode="http",
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_base_url=slack.base_url,
+            slack,
             slack_messages_per_minute=6000,
         )
         with client_for(sendbot) as client:

@@ -34,7 +34,7 @@ from tests import factories
 from tests.contract.harnesses import SIGNING_SECRET
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_workspace import Body, User
-from tests.integration.webapp import client_for, sendbot_for, sign_in
+from tests.integration.webapp import client_for, sendbot_for, sign_in, slack_sendbot_for
 
 # One fake minute passes in one real second, so a tier of 50 a minute is 50 a real second.
 TIME_SCALE = 60
@@ -154,14 +154,10 @@ def test_someone_deactivated_later_is_marked_and_not_reached_with_the_reason(
     ]
     assert (ann, "U0ANN", DEACTIVATED) in state(db)[0]
 
-    sendbot = sendbot_for(
+    sendbot = slack_sendbot_for(
         db.engine.url.render_as_string(hide_password=False),
         clock,
-        chat_platform="slack",
-        slack_bot_token=slack.token,
-        slack_mode="http",
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_base_url=slack.base_url,
+        slack,
     )
 
     def plan(s):  # type: ignore[no-untyped-def]
@@ -308,14 +304,10 @@ def test_the_sendco_sees_who_was_not_matched_and_why(
     )
     slack.add_user("U0SUE", email_of("Sue Sendco"))
     link(db, slack, clock)
-    sendbot = sendbot_for(
+    sendbot = slack_sendbot_for(
         db.engine.url.render_as_string(hide_password=False),
         clock,
-        chat_platform="slack",
-        slack_bot_token=slack.token,
-        slack_mode="http",
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_base_url=slack.base_url,
+        slack,
     )
     client = client_for(sendbot)
     sign_in(client, sendco)
@@ -385,14 +377,10 @@ def test_the_ticker_links_people_at_start_only_when_slack_is_set_up(
     url = db.engine.url.render_as_string(hide_password=False)
     local = sendbot_for(url, clock)
     assert local.directory is None
-    sendbot = sendbot_for(
+    sendbot = slack_sendbot_for(
         url,
         clock,
-        chat_platform="slack",
-        slack_bot_token=slack.token,
-        slack_mode="http",
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_base_url=slack.base_url,
+        slack,
     )
     # The running app's directory, paced for the fake's minute rather than Slack's.
     sendbot.ticker.directory = directory_for(slack)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from bot.bootstrap import Sendbot, build
@@ -22,3 +24,24 @@ def client_for(sendbot: Sendbot) -> TestClient:
 def sign_in(client: TestClient, staff_id: int) -> None:
     response = client.post("/sign-in/demo", data={"staff_id": staff_id, "next": "/"})
     assert response.status_code == 303, response.text
+
+
+SLACK_SIGNING_SECRET = "contract-signing-secret"
+
+
+def slack_sendbot_for(database_url: str, clock: Clock, slack: Any, **settings: object) -> Sendbot:
+    """A sendbot whose staff are on Slack in HTTP mode, talking to a FakeSlack."""
+    return sendbot_for(
+        database_url,
+        clock,
+        **(
+            {
+                "chat_platform": "slack",
+                "slack_bot_token": slack.token,
+                "slack_mode": "http",
+                "slack_signing_secret": SLACK_SIGNING_SECRET,
+                "slack_api_base_url": slack.base_url,
+            }
+            | settings
+        ),
+    )
