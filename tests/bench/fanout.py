@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 STAFF = int(os.environ.get("SENDBOT_BENCH_STAFF", "5000"))
@@ -29,59 +29,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def one_run(url: str) -> dict[str, float]:
     """In a fresh process: set up STAFF people, then time planning and dispatching."""
-    from sqlalchemy import insert
 
     from bot.bootstrap import build, prepare_database
     from bot.config import Settings
     from bot.services.briefings import plan_briefing
     from bot.services.clock import FixedClock
     from bot.storage.briefing import Briefing
-    from bot.storage.school import School
-    from bot.storage.staff import ChatIdentity, Staff
+    from tests.bench.school import bench_school
 
     clock = FixedClock(datetime(2026, 11, 3, 10, 0, tzinfo=UTC))
     app = build(Settings(database_url=url, _env_file=None), clock=clock)  # type: ignore[call-arg]
     prepare_database(app)
 
     def setup(session):  # type: ignore[no-untyped-def]
-        school = School(name="Bench School")
-        session.add(school)
-        session.flush()
-        session.execute(
-            insert(Staff),
-            [
-                {
-                    "school_id": school.id,
-                    "name": f"Person {n}",
-                    "email": f"p{n}@bench.example",
-                    "job_role": "teacher",
-                    "department": "Science",
-                    "roles": "staff",
-                    "working_days": "12345",
-                    "active": True,
-                }
-                for n in range(STAFF)
-            ],
-        )
-        ids = session.exec(__import__("sqlmodel").select(Staff.id, Staff.email)).all()
-        session.execute(
-            insert(ChatIdentity),
-            [
-                {"staff_id": i, "platform": "local", "platform_user_id": e, "extra": {}}
-                for i, e in ids
-            ],
-        )
-        briefing = Briefing(
-            school_id=school.id,
-            slug="bench",
-            title="Benchmark briefing",
-            bullets=["One.", "Two.", "Three."],
-            audience=["all"],
-            send_on=date(2026, 11, 3),
-            created_at=clock.now(),
-        )
-        session.add(briefing)
-        session.flush()
+        briefing, _people = bench_school(session, STAFF, "local", lambda _i, e: e, clock.now())
         return briefing.id
 
     briefing_id = app.db.work(setup)

@@ -23,14 +23,13 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import insert
 from sqlmodel import func, select
 
 from bot.bootstrap import build, prepare_database
@@ -39,10 +38,9 @@ from bot.config import Settings
 from bot.services.briefings import plan_briefing
 from bot.services.clock import FixedClock
 from bot.services.dispatcher import Dispatcher, DispatchPolicy
-from bot.storage.briefing import Acknowledgement, Briefing
+from bot.storage.briefing import Acknowledgement
 from bot.storage.outbox import Delivery
-from bot.storage.school import School
-from bot.storage.staff import ChatIdentity, Staff
+from tests.bench.school import bench_school
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_limits import SlackLimits
 
@@ -75,38 +73,7 @@ def _school(app: Any, slack: Any, count: int) -> None:
     now = app.clock.now()
 
     def setup(session):  # type: ignore[no-untyped-def]
-        school = School(name="Bench School")
-        session.add(school)
-        session.flush()
-        person = {"job_role": "teacher", "department": "Science", "roles": "staff"}
-        session.execute(
-            insert(Staff),
-            [
-                {"school_id": school.id, "name": f"P {n}", "email": f"p{n}@bench.example"}
-                | person
-                | {"working_days": "12345", "active": True}
-                for n in range(count)
-            ],
-        )
-        people = session.exec(select(Staff.id, Staff.email)).all()
-        session.execute(
-            insert(ChatIdentity),
-            [
-                {"staff_id": i, "platform": "slack", "platform_user_id": f"U{i:08d}", "extra": {}}
-                for i, _email in people
-            ],
-        )
-        briefing = Briefing(
-            school_id=school.id,
-            slug="bench",
-            title="Benchmark briefing",
-            bullets=["One.", "Two.", "Three."],
-            audience=["all"],
-            send_on=date(2026, 11, 3),
-            created_at=now,
-        )
-        session.add(briefing)
-        session.flush()
+        briefing, people = bench_school(session, count, "slack", lambda i, _e: f"U{i:08d}", now)
         plan_briefing(session, briefing, now, "slack", send_now=True)
         return people
 
