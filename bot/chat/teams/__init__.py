@@ -1,0 +1,1 @@
+"""Microsoft Teams: Adaptive Card rendering and inbound activities for the chat port."""
