@@ -39,9 +39,35 @@ class Settings(BaseSettings):
     demo_mode: bool = Field(
         True, description="true or false: load the demo school into an empty database"
     )
-    chat_platform: Literal["auto", "local", "slack"] = Field(
+    chat_platform: Literal["auto", "local", "slack", "teams"] = Field(
         "auto",
-        description="auto (Slack when SLACK_BOT_TOKEN is set, else local), local or slack",
+        description="auto (Slack when SLACK_BOT_TOKEN is set, Teams when TEAMS_CLIENT_ID is"
+        " set, else local), local, slack or teams",
+    )
+    teams_client_id: str | None = Field(
+        None, description="the Entra app registration's application (client) id, a GUID"
+    )
+    teams_client_secret: SecretStr | None = Field(
+        None, description="a client secret of that app registration"
+    )
+    teams_tenant_id: str | None = Field(None, description="the school's Entra tenant id, a GUID")
+    teams_authority: str = Field(
+        "https://login.microsoftonline.com",
+        description="the Microsoft sign-in host (government clouds use another)",
+    )
+    teams_graph_url: str = Field(
+        "https://graph.microsoft.com/v1.0",
+        description="the Microsoft Graph address (government clouds use another)",
+    )
+    teams_app_id: str | None = Field(
+        None,
+        description="the Teams app's id in the school's app catalogue, to install it for staff",
+    )
+    teams_install_for_staff: bool = Field(
+        False, description="true or false: install the app for staff who lack it (Graph)"
+    )
+    teams_requests_per_second: float = Field(
+        30.0, gt=0, le=1000, description="the app's request allowance per tenant a second"
     )
     slack_bot_token: SecretStr | None = Field(
         None, description="the Slack app's bot token, starting xoxb-"
@@ -162,6 +188,15 @@ class Settings(BaseSettings):
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
+    def uses_teams(self) -> bool:
+        """Staff are reached on Teams: asked for, or an app registration given with auto."""
+        return self.chat_platform == "teams" or (
+            self.chat_platform == "auto"
+            and self.slack_bot_token is None
+            and self.teams_client_id is not None
+        )
+
+    @property
     def uses_slack(self) -> bool:
         """Staff are reached on Slack: asked for, or a bot token given with CHAT_PLATFORM=auto."""
         return self.chat_platform == "slack" or (
@@ -179,9 +214,9 @@ def load_settings(**overrides: object) -> Settings:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise SettingsError(describe_errors(exc)) from None
-    slack_problem = _slack_problem(settings)
-    if slack_problem:
-        raise SettingsError(slack_problem)
+    platform_problem = _slack_problem(settings) or _teams_problem(settings)
+    if platform_problem:
+        raise SettingsError(platform_problem)
     if settings.secret_key is None and not settings.demo_sign_in_allowed:
         raise SettingsError(
             "Setting SECRET_KEY is missing: it is required unless DEMO_MODE is true and HOST is"
@@ -207,6 +242,23 @@ def _slack_problem(settings: Settings) -> str:
         return (
             "Setting SLACK_SIGNING_SECRET is missing: HTTP mode checks every request with it."
             " Allowed: the signing secret from the app's Basic Information page"
+        )
+    return ""
+
+
+def _teams_problem(settings: Settings) -> str:
+    """The one line to show when the Teams settings are incomplete, else ""."""
+    if not settings.uses_teams:
+        return ""
+    for field in ("teams_client_id", "teams_client_secret", "teams_tenant_id"):
+        if getattr(settings, field) is None:
+            return (
+                f"Setting {field.upper()} is missing: sendbot reaches staff on Teams. "
+                f"Allowed: {_description(field)}"
+            )
+    if settings.teams_install_for_staff and settings.teams_app_id is None:
+        return "Setting TEAMS_APP_ID is missing: TEAMS_INSTALL_FOR_STAFF is true. Allowed: " + (
+            _description("teams_app_id")
         )
     return ""
 

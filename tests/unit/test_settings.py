@@ -122,3 +122,15 @@ def test_slack_settings_must_fit_together(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "starting xoxb-" in str(caught.value) and "xoxp-user-token" not in str(caught.value)
+
+
+def test_teams_settings_must_be_complete(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEAMS_CLIENT_ID", "11111111-2222-3333-4444-555555555555")
+    with pytest.raises(SettingsError, match="TEAMS_CLIENT_SECRET is missing"):
+        load_settings()
+    monkeypatch.setenv("TEAMS_CLIENT_SECRET", "s3cret-value")
+    monkeypatch.setenv("TEAMS_TENANT_ID", "66666666-7777-8888-9999-000000000000")
+    assert load_settings().uses_teams
+    monkeypatch.setenv("TEAMS_INSTALL_FOR_STAFF", "true")
+    with pytest.raises(SettingsError, match="TEAMS_APP_ID is missing"):
+        load_settings()
