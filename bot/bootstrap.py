@@ -7,12 +7,15 @@ import os
 import socket
 from dataclasses import dataclass
 
+from microsoft_agents.authentication.msal import MsalAuth
 from slack_bolt.async_app import AsyncApp
 
 from bot.chat.local.adapter import LocalChat
 from bot.chat.slack.adapter import SlackChat, web_client
 from bot.chat.slack.directory import SlackDirectory
 from bot.chat.slack.listeners import build_slack_app
+from bot.chat.teams.adapter import TeamsChat
+from bot.chat.teams.tokens import ConnectorTokens, auth_configuration
 from bot.config import Settings
 from bot.scheduling.ticker import Ticker
 from bot.services.chat_port import ChatPort
@@ -41,13 +44,16 @@ class Sendbot:
     ticker: Ticker
     slack: SlackChat | None = None
     slack_app: AsyncApp | None = None
+    teams: TeamsChat | None = None
     # Finds staff's chat accounts by email; None on the local chat, which needs no matching.
     directory: Directory | None = None
 
 
 def choose_platform(settings: Settings) -> str:
-    """The chat platform staff are reached on; local until Slack (or Teams) is configured."""
-    return "slack" if settings.uses_slack else "local"
+    """The chat platform staff are reached on; local until Slack or Teams is configured."""
+    if settings.uses_slack:
+        return "slack"
+    return "teams" if settings.uses_teams else "local"
 
 
 def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
@@ -66,6 +72,10 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
         slack = SlackChat(client, settings.slack_messages_per_minute)
         ports[slack.platform] = slack
         directory = SlackDirectory(client)
+    teams = None
+    if settings.uses_teams:
+        teams = build_teams_chat(settings)
+        ports[teams.platform] = teams
     dispatcher = Dispatcher(
         db,
         ports,
@@ -110,7 +120,25 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
         ticker=ticker,
         slack=slack,
         slack_app=slack_app,
+        teams=teams,
         directory=directory,
+    )
+
+
+def build_teams_chat(settings: Settings) -> TeamsChat:
+    """The Teams adapter, signed in with the app registration through msal."""
+    assert settings.teams_client_id and settings.teams_client_secret and settings.teams_tenant_id
+    config = auth_configuration(
+        settings.teams_client_id,
+        settings.teams_client_secret.get_secret_value(),
+        settings.teams_tenant_id,
+        settings.teams_authority,
+    )
+    return TeamsChat(
+        ConnectorTokens(MsalAuth(config)),
+        bot_id=settings.teams_client_id,
+        tenant_id=settings.teams_tenant_id,
+        requests_per_second=settings.teams_requests_per_second,
     )
 
 

@@ -16,6 +16,7 @@ from bot.services.errors import apology
 from bot.web import health, local_chat, people, progress, sendco, sign_in
 from bot.web.deps import SignInRequired
 from bot.web.slack_events import slack_router
+from bot.web.teams_endpoint import teams_router
 from bot.web.templating import templates
 
 
@@ -37,6 +38,8 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
             yield
         finally:
             sendbot.ticker.shutdown()
+            if sendbot.teams is not None:
+                await sendbot.teams.close()
             if socket_mode is not None:
                 await socket_mode.close_async()
 
@@ -63,6 +66,17 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
 
     if sendbot.slack_app is not None and sendbot.settings.slack_mode == "http":
         app.include_router(slack_router(sendbot.slack_app))
+    settings = sendbot.settings
+    if sendbot.teams is not None and settings.teams_client_secret is not None:
+        app.include_router(
+            teams_router(
+                sendbot.inbound,
+                client_id=settings.teams_client_id or "",
+                client_secret=settings.teams_client_secret.get_secret_value(),
+                tenant_id=settings.teams_tenant_id or "",
+                authority_host=settings.teams_authority,
+            )
+        )
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> Response:

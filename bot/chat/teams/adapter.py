@@ -1,0 +1,383 @@
+"""Teams' side of the chat port: Adaptive Cards in 1:1 conversations through the Bot Connector,
+within Teams' limits, sent with the Agents SDK's connector client and its msal connection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import aiohttp
+from microsoft_agents.activity import Activity, Attachment, ChannelAccount, ConversationParameters
+from microsoft_agents.hosting.core.connector.client import ConnectorClient
+
+from bot.chat.pacing import AllowancePacer
+from bot.chat.teams.cards import CONTENT_TYPE, render
+from bot.chat.teams.tokens import ConnectorTokens
+from bot.services.chat_port import (
+    Message,
+    MessageRef,
+    NotReachable,
+    Recipient,
+    TemporaryFailure,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+PLATFORM = "teams"
+
+# Keys of ChatIdentity.extra (and Recipient.extra) holding a person's conversation reference.
+SERVICE_URL = "service_url"
+CONVERSATION_ID = "conversation_id"
+TEAMS_USER_ID = "teams_user_id"  # the "29:..." id; the Entra object id is platform_user_id
+
+NOT_INSTALLED = "sendbot is not installed for them in Teams"
+NEVER_SEEN = "sendbot has no Teams conversation with them yet (the app is not installed for them)"
+
+# Teams' limits per bot per conversation, for sends and updates: (seconds, most in them).
+CONVERSATION_WINDOWS: tuple[tuple[float, int], ...] = (
+    (1.0, 7),
+    (2.0, 8),
+    (30.0, 60),
+    (3600.0, 1800),
+)
+# Teams counts a window as requests arrive, which is a little later and less evenly than we
+# send them, so each window is kept as if it were 10% longer.
+WINDOW_MARGIN = 1.1
+# The tenant allowance, counted as Slack's is: 97% of it in any second, and never faster than
+# 10% over its even pace (see bot.chat.slack.adapter).
+ALLOWANCE_SHARE = 0.97
+CATCH_UP = 1.1
+# Statuses worth trying again later (Teams' guidance), besides 429.
+TEMPORARY_STATUSES = {412, 502, 503, 504}
+SENT_KEYS_KEPT = 20_000
+
+
+class ConversationGone(NotReachable):
+    """Teams does not know the conversation (404): a stored reference may be stale."""
+
+
+class Locks:
+    """One asyncio lock per key (a conversation, a person), forgotten when nobody holds it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class WindowPacer:
+    """Per key (a conversation): at most `n` requests in any `seconds`, for every window at once.
+
+    Requests to one conversation take turns (which also keeps a person's messages in order);
+    a turn waits until every window has room, and the request's time is recorded just before
+    it goes (after any wait for the tenant allowance), so the windows count what Teams sees."""
+
+    def __init__(self, windows: tuple[tuple[float, int], ...], most_keys: int = 10_000) -> None:
+        self.windows = windows
+        self.longest = max((seconds for seconds, _ in windows), default=0.0)
+        self.most_keys = most_keys
+        self._sent: dict[str, deque[float]] = {}
+        self._turns = Locks()
+
+    def ready_at(self, key: str, now: float) -> float:
+        """The moment (monotonic clock) from which one more request to `key` fits."""
+        times = self._sent.get(key)
+        if not times:
+            return now
+        while times and times[0] <= now - self.longest:
+            times.popleft()
+        at = now
+        for seconds, most in self.windows:
+            if len(times) >= most:
+                at = max(at, times[-most] + seconds)
+        return at
+
+    def record(self, key: str) -> None:
+        """A request to `key` goes now."""
+        if not self.windows:
+            return
+        times = self._sent.get(key)
+        if times is None:
+            if len(self._sent) >= self.most_keys:
+                # Forget the least recently added conversations; most have long lapsed.
+                for old in list(self._sent)[: self.most_keys // 2]:
+                    del self._sent[old]
+            times = self._sent[key] = deque()
+        times.append(time.monotonic())
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[None]:
+        """Hold the conversation's turn, once its windows have room; `record` when sending."""
+        async with self._turns.hold(key):
+            while True:
+                now = time.monotonic()
+                at = self.ready_at(key, now)
+                if at <= now:
+                    break
+                await asyncio.sleep(at - now)
+            yield
+
+
+class TeamsChat:
+    """Sends Adaptive Cards to people's 1:1 conversations with the bot, and replaces them."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        tokens: ConnectorTokens,
+        *,
+        bot_id: str,
+        tenant_id: str,
+        requests_per_second: float = 30.0,
+        max_in_flight: int = 16,
+        time_scale: float = 1.0,
+        request_timeout: float = 15.0,
+    ) -> None:
+        """`bot_id` is the app registration's client id (TEAMS_CLIENT_ID), `tenant_id` the
+        school's (TEAMS_TENANT_ID), `requests_per_second` the tenant allowance
+        (TEAMS_REQUESTS_PER_SECOND). `time_scale` is how many times faster Teams' clock runs
+        than ours: 1 for Teams, more for the fake Teams in the tests."""
+        self.tokens = tokens
+        self.bot_id = bot_id
+        self.tenant_id = tenant_id
+        self.max_in_flight = max_in_flight
+        self.request_timeout = request_timeout
+        limited = requests_per_second > 0
+        self.tenant = AllowancePacer(
+            max(1, int(requests_per_second * ALLOWANCE_SHARE)) if limited else 0,
+            window=1.0 / time_scale,
+            spacing=1.0 / (requests_per_second * CATCH_UP * time_scale) if limited else 0.0,
+        )
+        self.conversations = WindowPacer(
+            tuple((s * WINDOW_MARGIN / time_scale, n) for s, n in CONVERSATION_WINDOWS)
+        )
+        self._clients: dict[str, ConnectorClient] = {}
+        # Conversations this process created or learnt, by the person's Entra object id.
+        self._conversation_ids: dict[str, str] = {}
+        self._opening = Locks()
+        # Sends this process has made, by key: a retried send returns the first message.
+        self._sent: OrderedDict[str, MessageRef] = OrderedDict()
+
+    # --- the chat port -------------------------------------------------------------------------
+
+    async def send(
+        self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False
+    ) -> MessageRef:
+        earlier = self._sent.get(send_key)
+        if earlier is not None:
+            return earlier
+        if maybe_sent:
+            # A bot cannot read its own 1:1 conversation in Teams, so there is nothing to look
+            # for: an earlier try that got through before its process stopped shows twice.
+            log.info("send %s may have gone before; Teams cannot tell us, sending", send_key)
+        extra = recipient.extra
+        if extra.get("unreachable"):
+            raise NotReachable(str(extra["unreachable"]))
+        service_url = extra.get(SERVICE_URL)
+        if not isinstance(service_url, str) or not service_url:
+            raise NotReachable(NEVER_SEEN)
+        activity = _card_activity(message)
+        conversation_id = await self._conversation(recipient, service_url)
+        try:
+            activity_id = await self._post(service_url, conversation_id, activity)
+        except ConversationGone:
+            # A stored conversation Teams no longer knows (404): open it again once, if we can.
+            member = _member_id(recipient)
+            if conversation_id != extra.get(CONVERSATION_ID) or not member:
+                raise
+            self._conversation_ids.pop(recipient.platform_user_id, None)
+            fresh = await self._create(service_url, member)
+            if fresh == conversation_id:
+                raise
+            self._conversation_ids[recipient.platform_user_id] = conversation_id = fresh
+            activity_id = await self._post(service_url, conversation_id, activity)
+        ref = MessageRef(
+            PLATFORM,
+            {
+                SERVICE_URL: service_url,
+                CONVERSATION_ID: conversation_id,
+                "activity_id": activity_id,
+            },
+        )
+        self._sent[send_key] = ref
+        if len(self._sent) > SENT_KEYS_KEPT:
+            self._sent.popitem(last=False)
+        return ref
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        service_url = ref.data[SERVICE_URL]
+        conversation_id = ref.data[CONVERSATION_ID]
+        activity_id = ref.data["activity_id"]
+        activity = _card_activity(message)
+        await self._call(
+            service_url,
+            lambda conversations: conversations.update_activity(
+                conversation_id, activity_id, activity
+            ),
+            conversation=conversation_id,
+        )
+
+    async def close(self) -> None:
+        """Close the HTTP sessions (one per service URL)."""
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            await client.close()
+
+    def conversation_of(self, platform_user_id: str) -> str | None:
+        """The conversation this process opened or used with this person, if any."""
+        return self._conversation_ids.get(platform_user_id)
+
+    # --- conversations -------------------------------------------------------------------------
+
+    async def _conversation(self, recipient: Recipient, service_url: str) -> str:
+        known = recipient.extra.get(CONVERSATION_ID) or self._conversation_ids.get(
+            recipient.platform_user_id
+        )
+        if isinstance(known, str) and known:
+            return known
+        member = _member_id(recipient)
+        if not member:
+            raise NotReachable(NEVER_SEEN)
+        # One opening per person at a time: concurrent sends to them share it.
+        async with self._opening.hold(recipient.platform_user_id):
+            opened = self._conversation_ids.get(recipient.platform_user_id)
+            if opened is None:
+                opened = await self._create(service_url, member)
+                self._conversation_ids[recipient.platform_user_id] = opened
+            return opened
+
+    async def _create(self, service_url: str, member: str) -> str:
+        """POST v3/conversations: the 1:1 conversation with a person who has the app (Teams
+        gives the same id each time)."""
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=f"28:{self.bot_id}"),
+            members=[ChannelAccount(id=member)],
+            tenant_id=self.tenant_id,
+        )
+        created = await self._call(
+            service_url, lambda conversations: conversations.create_conversation(parameters)
+        )
+        if not created.id:
+            raise TemporaryFailure("Teams created a conversation without an id")
+        return str(created.id)
+
+    async def _post(self, service_url: str, conversation_id: str, activity: Activity) -> str:
+        sent = await self._call(
+            service_url,
+            lambda conversations: conversations.send_to_conversation(conversation_id, activity),
+            conversation=conversation_id,
+        )
+        if not sent.id:
+            raise TemporaryFailure("Teams accepted a message without giving its id")
+        return str(sent.id)
+
+    # --- the connector -------------------------------------------------------------------------
+
+    async def _client(self, service_url: str) -> ConnectorClient:
+        client = self._clients.get(service_url)
+        if client is None or client.client.closed:
+            endpoint = service_url if service_url.endswith("/") else service_url + "/"
+            session = aiohttp.ClientSession(
+                base_url=endpoint, timeout=aiohttp.ClientTimeout(total=self.request_timeout)
+            )
+            client = self._clients[service_url] = ConnectorClient(endpoint, "", session=session)
+        return client
+
+    async def _call(
+        self,
+        service_url: str,
+        operation: Callable[[Any], Awaitable[T]],
+        conversation: str | None = None,
+    ) -> T:
+        """One Bot Connector request within the tenant allowance and, for a request in a
+        conversation, the conversation's limits; its errors said in the port's terms."""
+        if conversation is None:
+            return await self._request(service_url, operation, None)
+        async with self.conversations.turn(conversation):
+            return await self._request(service_url, operation, conversation)
+
+    async def _request(
+        self,
+        service_url: str,
+        operation: Callable[[Any], Awaitable[T]],
+        conversation: str | None,
+    ) -> T:
+        """A refused token is fetched afresh and the request made once more."""
+        for attempt in (1, 2):
+            try:
+                token = await self.tokens.token(force_refresh=attempt > 1)
+            except OSError as exc:  # requests' errors under msal
+                raise TemporaryFailure(f"could not reach Microsoft sign-in ({exc})") from exc
+            client = await self._client(service_url)
+            client.client.headers["Authorization"] = f"Bearer {token}"
+            await self.tenant.wait()
+            if conversation is not None:
+                self.conversations.record(conversation)
+            try:
+                return await operation(client.conversations)
+            except aiohttp.ClientResponseError as exc:
+                if exc.status == 401 and attempt == 1:
+                    continue
+                raise _port_error(exc) from exc
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                raise TemporaryFailure(f"could not reach Teams ({type(exc).__name__})") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _port_error(exc: aiohttp.ClientResponseError) -> Exception:
+    """What a refused Bot Connector request means for the dispatcher."""
+    status = exc.status
+    if status == 429:
+        return TemporaryFailure("Teams asked sendbot to slow down (429)", _retry_after(exc))
+    if status in TEMPORARY_STATUSES:
+        return TemporaryFailure(f"Teams answered {status}", _retry_after(exc))
+    if status == 404:
+        return ConversationGone(NOT_INSTALLED)
+    if status == 403:
+        return NotReachable(NOT_INSTALLED)
+    return exc
+
+
+def _retry_after(exc: aiohttp.ClientResponseError) -> float | None:
+    value = (exc.headers or {}).get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:  # an HTTP date: rare from Teams; the dispatcher's backoff will do
+        return None
+
+
+def _member_id(recipient: Recipient) -> str:
+    """Who to open a conversation with: the Teams id if known, else the Entra object id (Teams
+    accepts either for a personal conversation in the bot's own tenant)."""
+    teams_id = recipient.extra.get(TEAMS_USER_ID)
+    if isinstance(teams_id, str) and teams_id:
+        return teams_id
+    return recipient.platform_user_id
+
+
+def _card_activity(message: Message) -> Activity:
+    card = render(message)
+    return Activity(
+        type="message",
+        summary=message.title[:100] or None,
+        attachments=[Attachment(content_type=CONTENT_TYPE, content=card)],
+    )
