@@ -112,6 +112,29 @@ class Dispatcher:
                 sent.setdefault(job.kind, []).append(job.subject_id)
         for kind, subject_ids in sent.items():
             ON_SENT[kind](session, subject_ids, now)
+        self._remember_addresses(session, jobs, results)
+
+    def _remember_addresses(
+        self, session: Session, jobs: list[Job], results: list[SendResult]
+    ) -> None:
+        """Keep what a platform learnt while sending (a Teams conversation it had to open), so
+        the next send need not learn it again."""
+        for job, result in zip(jobs, results, strict=True):
+            keys = getattr(self.ports.get(job.platform), "remember_keys", ())
+            if result.status != "sent" or not keys or job.recipient is None:
+                continue
+            learnt = {k: result.message_ref[k] for k in keys if k in (result.message_ref or {})}
+            if not learnt or all(job.recipient.extra.get(k) == v for k, v in learnt.items()):
+                continue
+            identity = session.exec(
+                select(ChatIdentity).where(
+                    ChatIdentity.platform == job.platform,
+                    ChatIdentity.platform_user_id == job.recipient.platform_user_id,
+                )
+            ).first()
+            if identity is not None:
+                identity.extra = {**identity.extra, **learnt}
+                session.add(identity)
 
     def _claim(self, session: Session, now: datetime) -> list[Job]:
         lease = timedelta(seconds=self.policy.lease_seconds)

@@ -139,6 +139,9 @@ class TeamsChat:
     """Sends Adaptive Cards to people's 1:1 conversations with the bot, and replaces them."""
 
     platform = PLATFORM
+    # A conversation opened while sending is kept on the person's identity (the dispatcher
+    # does this), so later sends go straight to it.
+    remember_keys = ("conversation_id",)
 
     def __init__(
         self,
