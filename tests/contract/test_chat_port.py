@@ -18,9 +18,17 @@ from bot.storage.briefing import Acknowledgement, Briefing
 from bot.storage.database import Database
 from bot.storage.outbox import Delivery
 from tests import factories
-from tests.contract.harnesses import LocalHarness, SlackHarness
+from tests.contract.harnesses import LocalHarness, SlackHarness, TeamsHarness
 from tests.fakes.slack_api import FakeSlack
-from tests.integration.webapp import client_for, sendbot_for, slack_sendbot_for
+from tests.fakes.teams_connector import FakeTeams
+from tests.fakes.teams_identity import FakeIdentity
+from tests.fakes.teams_sdk import sdk_pointed_at
+from tests.integration.webapp import (
+    client_for,
+    sendbot_for,
+    slack_sendbot_for,
+    teams_sendbot_for,
+)
 
 CARD = Message(
     kind="briefing",
@@ -31,14 +39,14 @@ CARD = Message(
 )
 
 
-@pytest.fixture(params=["local", "slack"])
+@pytest.fixture(params=["local", "slack", "teams"])
 def harness(request: pytest.FixtureRequest, db: Database, clock: FixedClock) -> Iterator[object]:
     url = db.engine.url.render_as_string(hide_password=False)
     if request.param == "local":
         sendbot = sendbot_for(url, clock)
         with client_for(sendbot) as client:
             yield LocalHarness(sendbot, client)
-    else:
+    elif request.param == "slack":
         with FakeSlack() as slack:
             sendbot = slack_sendbot_for(
                 url,
@@ -48,6 +56,15 @@ def harness(request: pytest.FixtureRequest, db: Database, clock: FixedClock) -> 
             )
             with client_for(sendbot) as client:
                 yield SlackHarness(sendbot, client, slack)
+    else:
+        with (
+            FakeIdentity() as identity,
+            sdk_pointed_at(identity),
+            FakeTeams(identity) as teams,
+        ):
+            sendbot = teams_sendbot_for(url, clock, identity)
+            with client_for(sendbot) as client:
+                yield TeamsHarness(sendbot, client, teams)
     sendbot.db.dispose()
 
 

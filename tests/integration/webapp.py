@@ -45,3 +45,24 @@ def slack_sendbot_for(database_url: str, clock: Clock, slack: Any, **settings: o
             | settings
         ),
     )
+
+
+def teams_sendbot_for(
+    database_url: str, clock: Clock, identity: Any, **settings: object
+) -> Sendbot:
+    """A sendbot whose staff are on Teams, signing in at a FakeIdentity (use it inside
+    `tests.fakes.teams_sdk.sdk_pointed_at(identity)`, which points the SDK and msal there)."""
+    return sendbot_for(
+        database_url,
+        clock,
+        **(
+            {
+                "chat_platform": "teams",
+                "teams_client_id": identity.client_id,
+                "teams_client_secret": identity.client_secret,
+                "teams_tenant_id": identity.tenant_id,
+                "teams_authority": identity.base_url,
+            }
+            | settings
+        ),
+    )

@@ -173,6 +173,7 @@ class TeamsChat:
             tuple((s * WINDOW_MARGIN / time_scale, n) for s, n in CONVERSATION_WINDOWS)
         )
         self._clients: dict[str, ConnectorClient] = {}
+        self._clients_loop: asyncio.AbstractEventLoop | None = None
         # Conversations this process created or learnt, by the person's Entra object id.
         self._conversation_ids: dict[str, str] = {}
         self._opening = Locks()
@@ -239,8 +240,10 @@ class TeamsChat:
         )
 
     async def close(self) -> None:
-        """Close the HTTP sessions (one per service URL)."""
+        """Close the HTTP sessions (one per service URL) made in this event loop."""
         clients, self._clients = self._clients, {}
+        if self._clients_loop is not asyncio.get_running_loop():
+            return  # made in a loop that has gone: nothing left to close from here
         for client in clients.values():
             await client.close()
 
@@ -296,6 +299,11 @@ class TeamsChat:
     # --- the connector -------------------------------------------------------------------------
 
     async def _client(self, service_url: str) -> ConnectorClient:
+        loop = asyncio.get_running_loop()
+        if self._clients_loop is not loop:
+            # An HTTP session belongs to the event loop that made it; tests (and restarts)
+            # may bring another, so sessions from an earlier loop are dropped, not reused.
+            self._clients, self._clients_loop = {}, loop
         client = self._clients.get(service_url)
         if client is None or client.client.closed:
             endpoint = service_url if service_url.endswith("/") else service_url + "/"
