@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from bot.cli import briefing, calendar, content, db, quiz, run, school, slack, staff, targets
+from bot.cli import briefing, calendar, content, db, quiz, run, school, slack, staff, targets, teams
 from bot.config import SettingsError
 
 app = typer.Typer(
@@ -15,7 +15,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-for module in (run, db, school, staff, content, briefing, calendar, quiz, targets, slack):
+for module in (run, db, school, staff, content, briefing, calendar, quiz, targets, slack, teams):
     module.register(app)
 
 
