@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -16,86 +15,15 @@ from bot.chat.slack.payloads import (
     interaction_from_block_actions,
 )
 from bot.services.chat_port import Button, ChoiceForm, Interaction, Link, Message, MessageRef
-from bot.services.messages import (
-    acknowledged_briefing_message,
-    briefing_message,
-    withdrawn_briefing_message,
-)
-from bot.services.quiz_messages import closed_message, feedback_message, question_message
-from bot.storage.briefing import Briefing
-from bot.storage.quiz import Question, QuizItem
+from tests.message_catalogue import every_message
 
-NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 CHANNEL, TS = "D0123ABC", "1764066600.000200"
 RESPONSE_URL = "https://hooks.slack.com/actions/T1/111/random-value"
 # The press's response_url travels with the reference: replacing the card through it is free.
 REF = MessageRef("slack", {"channel": CHANNEL, "ts": TS, "response_url": RESPONSE_URL})
 
 
-def briefing() -> Briefing:
-    return Briefing(
-        id=7,
-        school_id=1,
-        slug="ehcp-reviews",
-        title="EHCP annual reviews this term",
-        bullets=["Reviews start on 1 December", "Send your views to the SENDCO by Friday"],
-        audience=["all"],
-        send_on=date(2026, 11, 25),
-        created_at=NOW,
-    )
-
-
-def question(options: list[str], multi: bool = False, prompt: str = "Which is right?") -> Question:
-    return Question(
-        id=3,
-        school_id=1,
-        qid="q-3",
-        prompt=prompt,
-        options=options,
-        correct=[0, 2] if multi else [0],
-        multi=multi,
-        explanation="The Code of Practice says so.",
-        area="Cognition and learning",
-        source="CoP 6.65",
-        content_hash="h",
-        created_at=NOW,
-        updated_at=NOW,
-    )
-
-
-def item(chosen: list[int] | None = None, correct: bool | None = None) -> QuizItem:
-    return QuizItem(
-        id=42,
-        round_id=1,
-        staff_id=5,
-        question_id=3,
-        question_version=1,
-        position=2,
-        chosen=chosen,
-        correct=correct,
-    )
-
-
-SHORT = ["Graduated approach", "Exclusion", "Assess, plan, do, review"]
-LONG = [f"Option {c} " + "which is explained at some length here" for c in "ABC"]
-MESSAGES = {
-    "briefing": briefing_message(briefing()),
-    "acknowledged": acknowledged_briefing_message(briefing(), NOW, "Europe/London"),
-    "withdrawn": withdrawn_briefing_message(briefing()),
-    "question": question_message(item(), question(SHORT)),
-    "question_long_options": question_message(item(), question(LONG)),
-    "reminder": question_message(item(), question(SHORT), reminder=True),
-    "multi": question_message(item(), question(SHORT, multi=True)),
-    "multi_80": question_message(item(), question(["x" * 80, "y" * 80, "z" * 80], multi=True)),
-    "feedback": feedback_message(item([1], False), question(SHORT, prompt="p" * 300)),
-    "closed": closed_message(question(SHORT)),
-    "link": Message(
-        "alert",
-        "New on the register",
-        lines=("J.S., Year 7",),
-        link=Link("https://sendbot.example/pupils/9?a=1&b=2", "Read the profile"),
-    ),
-}
+MESSAGES = every_message(long_option=80)
 
 
 def of_type(blocks: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

@@ -1,0 +1,88 @@
+"""Every kind of message sendbot sends, built from in-memory records, for renderer tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from bot.services.chat_port import Link, Message
+from bot.services.messages import (
+    acknowledged_briefing_message,
+    briefing_message,
+    withdrawn_briefing_message,
+)
+from bot.services.quiz_messages import closed_message, feedback_message, question_message
+from bot.storage.briefing import Briefing
+from bot.storage.quiz import Question, QuizItem
+
+NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
+
+
+def briefing() -> Briefing:
+    return Briefing(
+        id=7,
+        school_id=1,
+        slug="ehcp-reviews",
+        title="EHCP annual reviews this term",
+        bullets=["Reviews start on 1 December", "Send your views to the SENDCO by Friday"],
+        audience=["all"],
+        send_on=date(2026, 11, 25),
+        created_at=NOW,
+    )
+
+
+def question(options: list[str], multi: bool = False, prompt: str = "Which is right?") -> Question:
+    return Question(
+        id=3,
+        school_id=1,
+        qid="q-3",
+        prompt=prompt,
+        options=options,
+        correct=[0, 2] if multi else [0],
+        multi=multi,
+        explanation="The Code of Practice says so.",
+        area="Cognition and learning",
+        source="CoP 6.65",
+        content_hash="h",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def item(chosen: list[int] | None = None, correct: bool | None = None) -> QuizItem:
+    return QuizItem(
+        id=42,
+        round_id=1,
+        staff_id=5,
+        question_id=3,
+        question_version=1,
+        position=2,
+        chosen=chosen,
+        correct=correct,
+    )
+
+
+SHORT = ["Graduated approach", "Exclusion", "Assess, plan, do, review"]
+LONG = [f"Option {c} " + "which is explained at some length here" for c in "ABC"]
+
+
+def every_message(long_option: int) -> dict[str, Message]:
+    """One of each message kind; `long_option` sets how long a multi-select option is."""
+    wide = ["x" * long_option, "y" * long_option, "z" * long_option]
+    return {
+        "briefing": briefing_message(briefing()),
+        "acknowledged": acknowledged_briefing_message(briefing(), NOW, "Europe/London"),
+        "withdrawn": withdrawn_briefing_message(briefing()),
+        "question": question_message(item(), question(SHORT)),
+        "question_long_options": question_message(item(), question(LONG)),
+        "reminder": question_message(item(), question(SHORT), reminder=True),
+        "multi": question_message(item(), question(SHORT, multi=True)),
+        f"multi_{long_option}": question_message(item(), question(wide, multi=True)),
+        "feedback": feedback_message(item([1], False), question(SHORT, prompt="p" * 300)),
+        "closed": closed_message(question(SHORT)),
+        "link": Message(
+            "alert",
+            "New on the register",
+            lines=("J.S., Year 7",),
+            link=Link("https://sendbot.example/pupils/9?a=1&b=2", "Read the profile"),
+        ),
+    }
