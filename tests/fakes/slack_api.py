@@ -23,10 +23,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes.recording import RecordingFake
 from tests.fakes.slack_blocks import message_problems
 from tests.fakes.slack_limits import RateLimiter, SlackLimits
 from tests.fakes.slack_workspace import Body, User, Workspace, error
@@ -37,7 +37,7 @@ Reply = tuple[int, dict[str, str], Body]
 SERVER_ERRORS = {500: "fatal_error", 503: "service_unavailable", 429: "ratelimited"}
 
 
-class FakeSlack:
+class FakeSlack(RecordingFake):
     """One fake Slack workspace behind a Web API on 127.0.0.1; use it as a context manager."""
 
     def __init__(
@@ -49,15 +49,12 @@ class FakeSlack:
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__()
         self.token = token
         self.app_token = app_token
         self.limits = limits if limits is not None else SlackLimits()
         self.workspace = Workspace()
         self._limiter = RateLimiter(self.limits, time_scale, clock)
-        self._lock = threading.Lock()
-        self._calls: Counter[str] = Counter()
-        self._rate_limited: Counter[str] = Counter()
-        self._requests: list[tuple[str, Body]] = []
         self._drops: Counter[str] = Counter()
         self._failures: dict[str, list[int]] = {}
         self._delays: dict[str, float] = {}
@@ -66,18 +63,6 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
-
-    def __enter__(self) -> FakeSlack:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self) -> None:
         """Listen on a free loopback port."""
@@ -158,23 +143,6 @@ class FakeSlack:
             return copy.deepcopy(self.workspace.modals)
 
     # --- what happened -------------------------------------------------------------------------
-
-    @property
-    def calls(self) -> Counter[str]:
-        """Requests received per method, including refused and failed ones."""
-        with self._lock:
-            return Counter(self._calls)
-
-    @property
-    def rate_limited(self) -> Counter[str]:
-        """429 answers per method from the rate limits (not from fail_next)."""
-        with self._lock:
-            return Counter(self._rate_limited)
-
-    def requests(self, method: str | None = None) -> list[Body]:
-        """The arguments of every request received (to one method), in order."""
-        with self._lock:
-            return [copy.deepcopy(a) for m, a in self._requests if method in (None, m)]
 
     # --- faults --------------------------------------------------------------------------------
 

@@ -25,13 +25,11 @@ with `applied=True` happens after the operation instead: Teams did it but the an
 from __future__ import annotations
 
 import copy
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable
-from types import TracebackType
 from urllib.parse import unquote
 
+from tests.fakes.recording import RecordingFake
 from tests.fakes.teams_http import Body, LoopbackServer, Reply, Request
 from tests.fakes.teams_identity import (
     BOT_FRAMEWORK_AUDIENCE,
@@ -54,7 +52,7 @@ FAULTS = {
 DENIED: Reply = (401, {}, {"message": "Authorization has been denied for this request."})
 
 
-class FakeTeams:
+class FakeTeams(RecordingFake):
     """One tenant's Teams for one bot, on 127.0.0.1; use it as a context manager."""
 
     def __init__(
@@ -66,32 +64,17 @@ class FakeTeams:
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__()
         self.identity = identity
         self.limits = limits if limits is not None else TeamsLimits()
         self.tenant = Tenant(identity.tenant_id, identity.client_id, teams_app_id)
         self._limiter = TeamsRateLimiter(self.limits, time_scale, clock)
-        self._lock = threading.Lock()
-        self._calls: Counter[str] = Counter()
-        self._rate_limited: Counter[str] = Counter()
-        self._requests: list[tuple[str, Body]] = []
         self._drops: dict[str, list[bool]] = {}
         self._failures: dict[str, list[tuple[int, bool]]] = {}
         self._delays: dict[str, float] = {}
         self._server: LoopbackServer | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
-
-    def __enter__(self) -> FakeTeams:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self) -> None:
         self._server = LoopbackServer(self.handle)
@@ -155,23 +138,6 @@ class FakeTeams:
         return self.activities(self.conversation_id(aad_id))
 
     # --- what happened -------------------------------------------------------------------------
-
-    @property
-    def calls(self) -> Counter[str]:
-        """Requests per operation, including refused and failed ones."""
-        with self._lock:
-            return Counter(self._calls)
-
-    @property
-    def rate_limited(self) -> Counter[str]:
-        """429 answers per operation from the limits (not from fail_next)."""
-        with self._lock:
-            return Counter(self._rate_limited)
-
-    def requests(self, operation: str | None = None) -> list[Body]:
-        """The JSON bodies of every request received (for one operation), in order."""
-        with self._lock:
-            return [copy.deepcopy(b) for op, b in self._requests if operation in (None, op)]
 
     # --- faults --------------------------------------------------------------------------------
 

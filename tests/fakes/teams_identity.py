@@ -26,17 +26,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
 import time
 import uuid
-from collections import Counter
 from pathlib import Path
-from types import TracebackType
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.fakes.recording import RecordingFake
 from tests.fakes.teams_http import Body, LoopbackServer, Reply, Request
 from tests.fakes.teams_tls import make_tls_files, server_context
 
@@ -56,7 +54,7 @@ def _aad_error(status: int, error: str, code: int, description: str) -> Reply:
     return status, {}, body
 
 
-class FakeIdentity:
+class FakeIdentity(RecordingFake):
     """One tenant's sign-in service and the Bot Framework's signing keys; a context manager."""
 
     def __init__(
@@ -68,30 +66,17 @@ class FakeIdentity:
         roles: tuple[str, ...] = (GRAPH_INSTALL_ROLE,),
         token_lifetime: int = 3599,
     ) -> None:
+        super().__init__()
         self.tenant_id, self.client_id, self.client_secret = tenant_id, client_id, client_secret
         self.token_lifetime = token_lifetime
         self.key_id = f"fake-{uuid.uuid4().hex[:12]}"  # new per fake: cached keys never match
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._apps: dict[str, tuple[str, tuple[str, ...]]] = {client_id: (client_secret, roles)}
-        self._lock = threading.Lock()
-        self._calls: Counter[str] = Counter()
         self._folder: Path | None = None
         self._server: LoopbackServer | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
-
-    def __enter__(self) -> FakeIdentity:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self) -> None:
         """Make the TLS files and listen on a free loopback port."""
@@ -138,12 +123,6 @@ class FakeIdentity:
         """Another app registration in the tenant (with the Graph roles an admin consented)."""
         with self._lock:
             self._apps[client_id] = (secret, roles)
-
-    @property
-    def calls(self) -> Counter[str]:
-        """Requests per endpoint: metadata, keys, instance_discovery, authority_metadata, token."""
-        with self._lock:
-            return Counter(self._calls)
 
     # --- tokens --------------------------------------------------------------------------------
 
