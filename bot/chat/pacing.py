@@ -7,23 +7,33 @@ import time
 from collections import deque
 
 
+class LoopLock:
+    """An asyncio.Lock for the running event loop. A lock belongs to one loop, and tests (and
+    restarts) may bring another, so a new loop gets a new lock."""
+
+    def __init__(self) -> None:
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def get(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            self._lock, self._loop = asyncio.Lock(), loop
+        return self._lock
+
+
 class Pacer:
     """Waits just long enough before each send to stay under the rate (0 means no limit)."""
 
     def __init__(self, rate_per_second: float) -> None:
         self.interval = 1.0 / rate_per_second if rate_per_second > 0 else 0.0
         self._next = 0.0
-        self._lock: asyncio.Lock | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = LoopLock()
 
     async def wait(self) -> None:
         if not self.interval:
             return
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._loop is not loop:
-            # A lock belongs to one event loop; tests (and restarts) may bring another.
-            self._lock, self._loop = asyncio.Lock(), loop
-        async with self._lock:
+        async with self._lock.get():
             now = time.monotonic()
             if self._next > now:
                 await asyncio.sleep(self._next - now)
@@ -60,17 +70,13 @@ class AllowancePacer:
     def __init__(self, most: int, window: float = 60.0, spacing: float = 0.0) -> None:
         self.most, self.window, self.spacing = most, window, spacing
         self._sent: deque[float] = deque()  # when the last `most` sends went, oldest first
-        self._lock: asyncio.Lock | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = LoopLock()
 
     async def wait(self) -> None:
         """Wait for a place in the allowance (none when `most` is 0, meaning no limit)."""
         if self.most <= 0:
             return
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._loop is not loop:
-            self._lock, self._loop = asyncio.Lock(), loop
-        async with self._lock:
+        async with self._lock.get():
             now = time.monotonic()
             at = max(now, self._sent[-1] + self.spacing) if self._sent else now
             # The oldest send leaves the window `window` seconds after it went.

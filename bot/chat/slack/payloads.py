@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from bot.chat.mappings import dig
 from bot.chat.slack.blocks import LINK_ACTION, SUBMIT, TICKS
 from bot.services.chat_port import Interaction, MessageRef
 
@@ -67,8 +68,8 @@ def block_action_key(body: Mapping[str, Any]) -> str:
     action = _action(body)
     ref = _message_ref(body)
     parts = [
-        str(_dig(body, "team", "id") or ""),
-        interaction.user_id if interaction else str(_dig(body, "user", "id") or ""),
+        str(dig(body, "team", "id") or ""),
+        interaction.user_id if interaction else str(dig(body, "user", "id") or ""),
         str(ref.data["channel"]) if ref else "",
         str(ref.data["ts"]) if ref else "",
         _text(action, "action_id"),
@@ -77,15 +78,6 @@ def block_action_key(body: Mapping[str, Any]) -> str:
     # A separator no id or value contains keeps ("a", "bc") and ("ab", "c") apart.
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"{PLATFORM}:{digest}"
-
-
-def _dig(data: Any, *keys: str) -> Any:
-    """data[k1][k2]... or None when a level is missing or not a mapping."""
-    for key in keys:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
 
 
 def _is_number(text: str) -> bool:
@@ -109,7 +101,7 @@ def _action(body: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _user_id(body: Mapping[str, Any]) -> str:
-    user_id = _dig(body, "user", "id")
+    user_id = dig(body, "user", "id")
     if not isinstance(user_id, str) or not user_id:
         raise MalformedPayload("no user id in the payload")
     return user_id
@@ -117,11 +109,11 @@ def _user_id(body: Mapping[str, Any]) -> str:
 
 def _message_ref(body: Mapping[str, Any]) -> MessageRef | None:
     """Where the pressed message is, so it can be updated; None (e.g. the Home tab) if unknown."""
-    channel = _dig(body, "container", "channel_id")
-    ts = _dig(body, "container", "message_ts")
+    channel = dig(body, "container", "channel_id")
+    ts = dig(body, "container", "message_ts")
     if not (isinstance(channel, str) and isinstance(ts, str)):
-        channel = _dig(body, "channel", "id")
-        ts = _dig(body, "message", "ts")
+        channel = dig(body, "channel", "id")
+        ts = dig(body, "message", "ts")
     if isinstance(channel, str) and isinstance(ts, str) and channel and ts:
         data = {"channel": channel, "ts": ts}
         reply_to = body.get("response_url")

@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.chat.mappings import dig
 from bot.chat.teams.cards import EXECUTE, FORM, TICKS
 from bot.services.chat_port import Interaction, MessageRef
 
@@ -92,7 +93,7 @@ def activity_key(activity: Mapping[str, Any]) -> str:
     if not isinstance(activity, Mapping):
         raise MalformedActivity("not an activity")
     activity_id = activity.get("id")
-    conversation_id = _dig(activity, "conversation", "id")
+    conversation_id = dig(activity, "conversation", "id")
     if not (isinstance(activity_id, str) and activity_id):
         raise MalformedActivity("no activity id")
     if not (isinstance(conversation_id, str) and conversation_id):
@@ -100,15 +101,6 @@ def activity_key(activity: Mapping[str, Any]) -> str:
     # A separator no id contains keeps ("a", "bc") and ("ab", "c") apart.
     digest = hashlib.sha256(f"{conversation_id}\x1f{activity_id}".encode()).hexdigest()
     return f"{PLATFORM}:{digest}"
-
-
-def _dig(data: Any, *keys: str) -> Any:
-    """data[k1][k2]... or None when a level is missing or not a mapping."""
-    for key in keys:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:
@@ -124,7 +116,7 @@ def _is_number(text: str) -> bool:
 
 
 def _execute_data(activity: Mapping[str, Any]) -> Mapping[str, Any]:
-    action = _dig(activity, "value", "action")
+    action = dig(activity, "value", "action")
     if not isinstance(action, Mapping) or action.get("type") != EXECUTE:
         raise MalformedActivity("value.action is not an Action.Execute")
     data = action.get("data")
@@ -137,7 +129,7 @@ def _execute_data(activity: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _user_id(activity: Mapping[str, Any]) -> str:
-    user_id = _dig(activity, "from", "aadObjectId")
+    user_id = dig(activity, "from", "aadObjectId")
     if not isinstance(user_id, str) or not user_id:
         raise MalformedActivity("no from.aadObjectId in the activity")
     return user_id
@@ -145,7 +137,7 @@ def _user_id(activity: Mapping[str, Any]) -> str:
 
 def _message_ref(activity: Mapping[str, Any]) -> MessageRef | None:
     """Where the pressed card is, so it can be updated; None if Teams did not say."""
-    conversation_id = _dig(activity, "conversation", "id")
+    conversation_id = dig(activity, "conversation", "id")
     activity_id = activity.get("replyToId")
     service_url = activity.get("serviceUrl")
     if not all(isinstance(v, str) and v for v in (conversation_id, activity_id, service_url)):
