@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -127,4 +128,10 @@ def next_sending_moment(
 
 def england_bank_holidays(years: Iterable[int]) -> frozenset[date]:
     """Bank holidays in England for the given years, from the `holidays` package."""
+    return _bank_holidays(tuple(sorted(set(years))))
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(years: tuple[int, ...]) -> frozenset[date]:
+    # Every planning tick asks for each school's calendar; the answer for a year never changes.
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=list(years)).keys())
