@@ -33,6 +33,15 @@ class School(SQLModel, table=True):
     quiz_expire_after_days: int = Field(default=5)  # school days
     # The SENDCO's current focus topics (tags); new questions on these come first.
     quiz_focus_tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Register alerts: how much of a pupil chat may show ("count", "minimal" or "area"; see
+    # bot.domain.register), when to remind (school days), the days within which a profile read
+    # counts as on time, the share of the register an import may take off before it must be
+    # confirmed, and how long former register pupils are kept (0: to the end of the school year).
+    register_chat_detail: str = Field(default="minimal", max_length=10)
+    register_reminder_after_days: int = Field(default=3)
+    register_read_within_days: int = Field(default=5)
+    register_partial_share: float = Field(default=0.2)
+    register_keep_days: int = Field(default=0)
 
 
 class Term(SQLModel, table=True):

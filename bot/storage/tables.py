@@ -8,6 +8,14 @@ from bot.storage.linking import PersonLink
 from bot.storage.local_chat import LocalMessage
 from bot.storage.outbox import Delivery
 from bot.storage.quiz import MemoryState, Question, QuizItem, QuizRound, Target
+from bot.storage.register import (
+    ProfileAlert,
+    ProfileRead,
+    Pupil,
+    RegisterChange,
+    RegisterImport,
+    TeachingLink,
+)
 from bot.storage.school import Closure, School, Term, Trust
 from bot.storage.staff import ChatIdentity, Staff
 
@@ -23,12 +31,18 @@ __all__ = [
     "LocalMessage",
     "MemoryState",
     "PersonLink",
+    "ProfileAlert",
+    "ProfileRead",
+    "Pupil",
     "Question",
     "QuizItem",
     "QuizRound",
+    "RegisterChange",
+    "RegisterImport",
     "School",
     "Staff",
     "Target",
+    "TeachingLink",
     "Term",
     "Trust",
     "metadata",
