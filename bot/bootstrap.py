@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from microsoft_agents.authentication.msal import MsalAuth
@@ -15,7 +16,10 @@ from bot.chat.slack.adapter import SlackChat, web_client
 from bot.chat.slack.directory import SlackDirectory
 from bot.chat.slack.listeners import build_slack_app
 from bot.chat.teams.adapter import TeamsChat
-from bot.chat.teams.tokens import ConnectorTokens, auth_configuration
+from bot.chat.teams.directory import LOOKUPS_PER_SECOND, TeamsDirectory
+from bot.chat.teams.graph import Graph
+from bot.chat.teams.installs import INSTALLS_PER_SECOND, GraphInstaller
+from bot.chat.teams.tokens import AccessTokens, ConnectorTokens, auth_configuration, graph_resource
 from bot.config import Settings
 from bot.scheduling.ticker import Ticker
 from bot.services.chat_port import ChatPort
@@ -23,6 +27,7 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.dispatcher import Dispatcher, DispatchPolicy
 from bot.services.inbound import Inbound
 from bot.services.linking import Directory
+from bot.services.teams_people import install_for_staff
 from bot.storage.database import Database, make_engine
 from bot.storage.migrate import upgrade
 
@@ -73,9 +78,13 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
         ports[slack.platform] = slack
         directory = SlackDirectory(client)
     teams = None
+    after_link: Callable[[], Awaitable[object]] | None = None
     if settings.uses_teams:
-        teams = build_teams_chat(settings)
+        auth = teams_auth(settings)
+        teams = build_teams_chat(settings, auth)
         ports[teams.platform] = teams
+        if directory is None:
+            directory, after_link = build_teams_directory(settings, auth, db)
     dispatcher = Dispatcher(
         db,
         ports,
@@ -87,6 +96,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
             lease_seconds=settings.dispatch_lease_seconds,
         ),
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        base_url=settings.base_url,
     )
     ticker = Ticker(
         db,
@@ -96,8 +106,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
         tick_seconds=settings.scheduler_tick_seconds,
         dispatch_seconds=settings.dispatch_interval_seconds,
         directory=directory,
+        after_link=after_link,
     )
-    inbound = Inbound(db, ports, clock)
+    inbound = Inbound(db, ports, clock, base_url=settings.base_url)
     slack_app = None
     if slack is not None:
         secret = settings.slack_signing_secret
@@ -125,8 +136,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
     )
 
 
-def build_teams_chat(settings: Settings) -> TeamsChat:
-    """The Teams adapter, signed in with the app registration through msal."""
+def teams_auth(settings: Settings) -> MsalAuth:
+    """The app registration's msal connection, shared by the Bot Connector and Graph."""
     assert settings.teams_client_id and settings.teams_client_secret and settings.teams_tenant_id
     config = auth_configuration(
         settings.teams_client_id,
@@ -134,12 +145,44 @@ def build_teams_chat(settings: Settings) -> TeamsChat:
         settings.teams_tenant_id,
         settings.teams_authority,
     )
+    return MsalAuth(config)
+
+
+def build_teams_chat(settings: Settings, auth: MsalAuth | None = None) -> TeamsChat:
+    """The Teams adapter, signed in with the app registration through msal."""
+    assert settings.teams_client_id and settings.teams_tenant_id
     return TeamsChat(
-        ConnectorTokens(MsalAuth(config)),
+        ConnectorTokens(auth or teams_auth(settings)),
         bot_id=settings.teams_client_id,
         tenant_id=settings.teams_tenant_id,
         requests_per_second=settings.teams_requests_per_second,
+        service_url=settings.teams_service_url,
+        installs_for_staff=settings.teams_install_for_staff,
     )
+
+
+def build_teams_directory(
+    settings: Settings, auth: MsalAuth, db: Database
+) -> tuple[TeamsDirectory, Callable[[], Awaitable[object]]]:
+    """Staff found by email in Microsoft Graph, and what the daily linking job does next:
+    install the app for those without it (with TEAMS_INSTALL_FOR_STAFF), then close Graph's
+    sessions until tomorrow."""
+    tokens = AccessTokens(auth, graph_resource(settings.teams_graph_url))
+    lookups = Graph(tokens, settings.teams_graph_url, requests_per_second=LOOKUPS_PER_SECOND)
+    installs = Graph(tokens, settings.teams_graph_url, requests_per_second=INSTALLS_PER_SECOND)
+    installer = None
+    if settings.teams_install_for_staff and settings.teams_app_id:
+        installer = GraphInstaller(installs, settings.teams_app_id)
+
+    async def after_link() -> None:
+        try:
+            if installer is not None:
+                await install_for_staff(db, installer)
+        finally:
+            await lookups.close()
+            await installs.close()
+
+    return TeamsDirectory(lookups), after_link
 
 
 def prepare_database(app: Sendbot) -> None:

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         "https://graph.microsoft.com/v1.0",
         description="the Microsoft Graph address (government clouds use another)",
     )
+    teams_service_url: str = Field(
+        "https://smba.trafficmanager.net/teams/",
+        description="where Teams takes proactive messages to people sendbot has not heard from"
+        " yet (Teams' global address; change only for a government cloud)",
+    )
     teams_app_id: str | None = Field(
         None,
         description="the Teams app's id in the school's app catalogue, to install it for staff",

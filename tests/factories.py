@@ -7,9 +7,18 @@ from datetime import UTC, date, datetime, time
 from sqlmodel import Session, select
 
 from bot.domain.people import Role, roles_to_text
+from bot.domain.register import PupilRecord
 from bot.storage.briefing import Acknowledgement, Briefing
 from bot.storage.outbox import Delivery
 from bot.storage.quiz import MemoryState, Question, QuizItem, QuizRound, Target
+from bot.storage.register import (
+    ProfileAlert,
+    ProfileRead,
+    Pupil,
+    RegisterChange,
+    RegisterImport,
+    TeachingLink,
+)
 from bot.storage.school import School, Term
 from bot.storage.staff import ChatIdentity, Staff
 
@@ -238,3 +247,180 @@ def target(
     session.add(row)
     session.flush()
     return row
+
+
+def pupil_record(
+    mis_id: str,
+    provision: str = "N",
+    primary_need: str = "",
+    *,
+    year_group: str = "7",
+    reg_group: str = "7A",
+    first: str = "",
+    last: str = "",
+    upn: str = "",
+    provision_start: date | None = None,
+) -> PupilRecord:
+    """One pupil as a checked register export gives them; names made up from the MIS id."""
+    return PupilRecord(
+        mis_id=mis_id,
+        upn=upn,
+        legal_first=first or f"First{mis_id}",
+        legal_last=last or f"Last{mis_id}",
+        preferred_first="",
+        preferred_last="",
+        year_group=year_group,
+        reg_group=reg_group,
+        provision=provision,
+        primary_need=primary_need,
+        secondary_need="",
+        provision_start=provision_start or (date(2026, 9, 1) if provision in ("K", "E") else None),
+        profile_url=f"https://mis.example/profile/{mis_id}" if provision in ("K", "E") else "",
+    )
+
+
+def teaching_link(
+    session: Session,
+    staff_row: Staff,
+    *,
+    pupil_mis_id: str = "",
+    role: str = "teacher",
+    group: str = "",
+) -> TeachingLink:
+    """Who teaches or looks after whom, stored as the teaching-groups import stores it."""
+    row = TeachingLink(
+        school_id=staff_row.school_id,
+        staff_id=staff_row.id,  # type: ignore[arg-type]
+        role=role,
+        group_name=group,
+        pupil_mis_id=pupil_mis_id,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+# A valid UPN (its check letter is right): tests assert it never leaves the database.
+UPN = "H201401102001"
+
+
+def pupil(
+    session: Session,
+    school_row: School,
+    mis_id: str = "P1",
+    first: str = "Jamie",
+    last: str = "Smith",
+    *,
+    preferred_first: str = "",
+    year_group: str = "8",
+    reg_group: str = "8RW",
+    provision: str = "K",
+    primary_need: str = "SLCN",
+    secondary_need: str = "",
+    upn: str = UPN,
+    profile_url: str = "https://mis.example/profiles/P1",
+    provision_start: date | None = date(2026, 9, 10),
+) -> Pupil:
+    """A pupil on the register (SEN support, speech and language, in 8RW unless told)."""
+    row = Pupil(
+        school_id=school_row.id,  # type: ignore[arg-type]
+        mis_id=mis_id,
+        upn=upn,
+        legal_first=first,
+        legal_last=last,
+        preferred_first=preferred_first,
+        year_group=year_group,
+        reg_group=reg_group,
+        provision=provision,
+        primary_need=primary_need,
+        secondary_need=secondary_need,
+        provision_start=provision_start,
+        profile_url=profile_url,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def register_import(
+    session: Session, school_row: School, at: datetime, *, baseline: bool = False
+) -> RegisterImport:
+    """A register file applied at `at`."""
+    row = RegisterImport(
+        school_id=school_row.id,  # type: ignore[arg-type]
+        at=at,
+        file_name="register.csv",
+        file_sha256=f"{at:%Y%m%d%H%M%S}".ljust(64, "0"),
+        baseline=baseline,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def register_change(
+    session: Session,
+    import_row: RegisterImport,
+    pupil_row: Pupil,
+    kind: str = "added",
+    *,
+    old_provision: str = "N",
+    old_need: str = "",
+) -> RegisterChange:
+    """A pupil's change from an import; the new provision and need are the pupil's."""
+    row = RegisterChange(
+        school_id=import_row.school_id,
+        import_id=import_row.id,  # type: ignore[arg-type]
+        pupil_id=pupil_row.id,  # type: ignore[arg-type]
+        kind=kind,
+        old_provision=old_provision,
+        new_provision=pupil_row.provision,
+        old_need=old_need,
+        new_need=pupil_row.primary_need,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def profile_alert(
+    session: Session,
+    import_row: RegisterImport,
+    staff_row: Staff,
+    changes: list[RegisterChange],
+    *,
+    sent_at: datetime | None = None,
+    delivery: bool = True,
+) -> tuple[ProfileAlert, list[ProfileRead]]:
+    """One person's alert for an import, a read (unread) per change, and (with `delivery`) its
+    pending outbox row, due at once; as the import service plans them."""
+    alert = ProfileAlert(
+        school_id=import_row.school_id,
+        import_id=import_row.id,  # type: ignore[arg-type]
+        staff_id=staff_row.id,  # type: ignore[arg-type]
+        created_at=import_row.at,
+        sent_at=sent_at,
+    )
+    session.add(alert)
+    session.flush()
+    reads = [
+        ProfileRead(alert_id=alert.id, change_id=c.id, staff_id=staff_row.id)  # type: ignore[arg-type]
+        for c in changes
+    ]
+    session.add_all(reads)
+    if delivery:
+        session.add(
+            Delivery(
+                school_id=import_row.school_id,
+                staff_id=staff_row.id,  # type: ignore[arg-type]
+                kind="register_alert",
+                subject_id=alert.id,  # type: ignore[arg-type]
+                idempotency_key=f"register_alert:{alert.id}:{staff_row.id}",
+                platform="local",
+                status="sent" if sent_at else "pending",
+                not_before=import_row.at,
+                sent_at=sent_at,
+            )
+        )
+    session.flush()
+    return alert, reads

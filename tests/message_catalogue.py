@@ -11,6 +11,8 @@ from bot.services.messages import (
     withdrawn_briefing_message,
 )
 from bot.services.quiz_messages import closed_message, feedback_message, question_message
+from bot.services.register_messages import AlertPupil, alert_message
+from bot.services.renderers import absolute_links
 from bot.storage.briefing import Briefing
 from bot.storage.quiz import Question, QuizItem
 
@@ -61,6 +63,34 @@ def item(chosen: list[int] | None = None, correct: bool | None = None) -> QuizIt
     )
 
 
+def alert(count: int, detail: str, reminder: bool = False) -> Message:
+    """A register alert as it goes out: its link made absolute as the dispatcher does."""
+    message = alert_message(5, alert_pupils(count), detail, reminder)
+    sent = absolute_links(message, "https://sendbot.example")
+    assert sent is not None
+    return sent
+
+
+def alert_pupils(count: int) -> list[AlertPupil]:
+    """Pupils of a register alert: J.S. in 8RW, then others, one already read."""
+    names = ["J.S.", "A.B.", "J.S.", "C.D.", "E.F.", "G.H.", "K.L."]
+    kinds = ["added", "plan_issued", "need_changed", "removed"]
+    return [
+        AlertPupil(
+            read_id=100 + n,
+            pupil_id=10 + n,
+            initials=names[n % len(names)],
+            year_group=str(7 + n % 5),
+            reg_group=f"{7 + n % 5}RW",
+            kind=kinds[n % len(kinds)],
+            new_provision="E" if n % 4 == 1 else "K",
+            new_need="ASD",
+            read=n == 3,
+        )
+        for n in range(count)
+    ]
+
+
 SHORT = ["Graduated approach", "Exclusion", "Assess, plan, do, review"]
 LONG = [f"Option {c} " + "which is explained at some length here" for c in "ABC"]
 
@@ -79,6 +109,11 @@ def every_message(long_option: int) -> dict[str, Message]:
         f"multi_{long_option}": question_message(item(), question(wide, multi=True)),
         "feedback": feedback_message(item([1], False), question(SHORT, prompt="p" * 300)),
         "closed": closed_message(question(SHORT)),
+        "register_alert_one": alert(1, "minimal"),
+        "register_alert_five": alert(6, "area"),
+        "register_alert_many": alert(7, "minimal"),
+        "register_alert_count": alert(3, "count"),
+        "register_reminder": alert(4, "minimal", reminder=True),
         "link": Message(
             "alert",
             "New on the register",

@@ -6,7 +6,20 @@ import sys
 
 import typer
 
-from bot.cli import briefing, calendar, content, db, quiz, run, school, slack, staff, targets, teams
+from bot.cli import (
+    briefing,
+    calendar,
+    content,
+    db,
+    quiz,
+    register,
+    run,
+    school,
+    slack,
+    staff,
+    targets,
+    teams,
+)
 from bot.config import SettingsError
 
 app = typer.Typer(
@@ -17,6 +30,8 @@ app = typer.Typer(
 )
 for module in (run, db, school, staff, content, briefing, calendar, quiz, targets, slack, teams):
     module.register(app)
+# The SEN register: import-register, import-teaching, privacy erase-pupil.
+register.register(app)
 
 
 def main() -> None:

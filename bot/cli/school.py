@@ -1,4 +1,4 @@
-"""`sendbot school show|set`: the school's sending hours and quiz settings."""
+"""`sendbot school show|set`: the school's sending hours, quiz and register alert settings."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bot.storage.school import School
 def register(app: typer.Typer) -> None:
     """Add the school commands."""
     school_app = typer.Typer(
-        help="The school's sending hours and quiz settings.", no_args_is_help=True
+        help="The school's sending hours, quiz and register alert settings.", no_args_is_help=True
     )
 
     @school_app.command("show")
@@ -45,6 +45,32 @@ def register(app: typer.Typer) -> None:
         focus: Annotated[
             str | None, typer.Option(help="Focus topics, comma-separated ('' for none).")
         ] = None,
+        chat_detail: Annotated[
+            str | None,
+            typer.Option(
+                help="What a register alert shows in chat: count, minimal (initials, year,"
+                " form, provision) or area (minimal and the broad area of need)."
+            ),
+        ] = None,
+        register_remind_after: Annotated[
+            int | None, typer.Option(help="School days before an unread profile is chased.")
+        ] = None,
+        read_within: Annotated[
+            int | None, typer.Option(help="School days within which a profile read is on time.")
+        ] = None,
+        partial_share: Annotated[
+            float | None,
+            typer.Option(
+                help="Share of the register an import may take off before it must be"
+                " confirmed, 0.05 to 0.9."
+            ),
+        ] = None,
+        keep_days: Annotated[
+            int | None,
+            typer.Option(
+                help="Days former register pupils are kept (0: to the end of the school year)."
+            ),
+        ] = None,
     ) -> None:
         """Change some of the school's settings; every change is checked first."""
         changes = SchoolChanges(
@@ -56,6 +82,11 @@ def register(app: typer.Typer) -> None:
             reminder_after_days=remind_after,
             close_after_days=close_after,
             focus_tags=focus.split(",") if focus is not None else None,
+            register_chat_detail=chat_detail,
+            register_reminder_after_days=register_remind_after,
+            register_read_within_days=read_within,
+            register_partial_share=partial_share,
+            register_keep_days=keep_days,
         )
         changed = in_one_transaction(
             lambda s, _a: change_settings(s, find_school(s, school), changes), "changing settings"
@@ -79,5 +110,16 @@ def describe(school: School) -> str:
             f"  Unanswered: a reminder after {school.quiz_reminder_after_days} school days,"
             f" closed after {school.quiz_expire_after_days}",
             f"  Focus topics: {', '.join(school.quiz_focus_tags) or 'none'}",
+            f"  Register alerts show in chat: {school.register_chat_detail}",
+            f"  Unread profiles: a reminder after {school.register_reminder_after_days} school"
+            f" days; read on time within {school.register_read_within_days}",
+            f"  A register import taking more than {school.register_partial_share:.0%} of the"
+            " register off it must be confirmed",
+            "  Former register pupils are kept "
+            + (
+                f"for {school.register_keep_days} days"
+                if school.register_keep_days
+                else "until the end of the school year (31 August)"
+            ),
         ]
     )

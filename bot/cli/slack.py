@@ -111,7 +111,8 @@ def describe_people(report: PeopleReport) -> list[str]:
     if report.unmatched:
         lines.append("Not matched:")
         lines += [
-            f"  {p.name} <{p.email}>: {p.reason} (checked {p.checked_at:%-d %b %Y})"
+            f"  {p.name} <{p.email}>: {p.reason}"
+            + (f" (checked {p.checked_at:%-d %b %Y})" if p.checked_at else "")
             for p in report.unmatched
         ]
     if report.unchecked:

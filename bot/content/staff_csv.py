@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.content.tabular import (
+    EMAIL_SHAPE,
+    Problem,
+    Table,
+    locate_columns,
+    read_table,
+)
 from bot.domain.people import (
     JobRole,
     PersonValueError,
@@ -37,24 +41,6 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
 T = TypeVar("T")
 REQUIRED = ("name", "email", "job_role")
 LIMITS = {"name": 200, "email": 320, "department": 100}
-EMAIL_SHAPE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[a-z]{2,}$")
-SAVE_AS_UTF8 = (
-    'Please open it in Excel and choose File > Save As > "CSV UTF-8 (Comma delimited)", '
-    "then import that file."
-)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the file: the spreadsheet line (header = 1), the column and why."""
-
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"Line {self.line}" + (f', column "{self.column}"' if self.column else "")
-        return f"{where}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -90,71 +76,38 @@ class StaffFile:
 
 def read_staff_csv(data: bytes) -> StaffFile:
     """Decode, split and check a whole staff file; every row that is left out has a problem."""
-    text, problem = _decode(data)
-    if problem:
-        return _failed(problem)
-    records = [
-        (n, cells) for n, cells in enumerate(_split(text), start=1) if any(map(str.strip, cells))
-    ]
-    if not records:
-        return _failed(Problem(1, "", "The file is empty. The first line must name the columns."))
-    header_line, header = records[0]
+    table = read_table(data, excel=False)
+    if isinstance(table, Problem):
+        return _failed(table)
+    header_line, header = table.header_line, table.header
     positions, problems = _map_headings(header_line, header)
     headings = {column: header[index].strip() for column, index in positions.items()}
     if problems:
         return StaffFile((), tuple(problems), (), headings)
-    if len(records) == 1:
+    if not table.rows:
         return _failed(
             Problem(header_line, "", "The file has a header line but no staff below it.")
         )
-    return _check_rows(records[1:], positions, headings)
+    return _check_rows(table, positions, headings)
 
 
 def _failed(problem: Problem) -> StaffFile:
     return StaffFile((), (problem,), (), {})
 
 
-def _decode(data: bytes) -> tuple[str, Problem | None]:
-    try:
-        # utf-8-sig drops the byte-order mark Excel puts at the start of "CSV UTF-8" files.
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        reason = "This file is not saved as CSV UTF-8, so some letters in it cannot be read."
-        return "", Problem(line, "", f"{reason} {SAVE_AS_UTF8}")
-
-
-def _split(text: str) -> list[list[str]]:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    # The header decides: Excel in much of Europe writes semicolons, elsewhere commas.
-    delimiter = max(",;\t", key=first.count) if first else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-
-
-def _squeeze(heading: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", heading.lower())
-
-
 def _map_headings(line: int, header: list[str]) -> tuple[dict[str, int], list[Problem]]:
     """Where each known column is, and problems with the header line itself."""
-    positions: dict[str, int] = {}
-    problems = []
-    for index, cell in enumerate(header):
-        key = _squeeze(cell)
-        column = next((c for c, (_, names) in COLUMNS.items() if key in names), None)
-        if column is None:
-            continue  # other columns in an MIS export are fine to leave in
-        if column in positions:
-            earlier = header[positions[column]].strip()
-            problems.append(
-                Problem(
-                    line,
-                    cell.strip(),
-                    f'This is the same column as "{earlier}"; keep only one of them.',
-                )
-            )
-        else:
-            positions[column] = index
+    accepted = {column: names for column, (_, names) in COLUMNS.items()}
+    positions, repeats = locate_columns(header, accepted)
+    problems = [
+        Problem(
+            line,
+            header[index].strip(),
+            f'This is the same column as "{header[positions[column]].strip()}"; '
+            "keep only one of them.",
+        )
+        for index, column in repeats
+    ]
     found = ", ".join(f'"{cell.strip()}"' for cell in header if cell.strip()) or "none"
     for column in REQUIRED:
         if column not in positions:
@@ -169,9 +122,7 @@ def _map_headings(line: int, header: list[str]) -> tuple[dict[str, int], list[Pr
     return positions, problems
 
 
-def _check_rows(
-    records: list[tuple[int, list[str]]], positions: dict[str, int], headings: dict[str, str]
-) -> StaffFile:
+def _check_rows(table: Table, positions: dict[str, int], headings: dict[str, str]) -> StaffFile:
     def heading(column: str) -> str:
         return headings.get(column) or COLUMNS[column][0]
 
@@ -180,7 +131,7 @@ def _check_rows(
     first_line_of: dict[str, int] = {}
     managers: list[tuple[int, str, str]] = []  # (line, person's email, manager's email)
     named: list[tuple[int, str]] = []  # (line, manager's email) on every line that names one
-    for line, cells in records:
+    for line, cells in table.rows:
         value = {c: cells[p].strip() if p < len(cells) else "" for c, p in positions.items()}
         row, found = _check_row(line, value, first_line_of)
         problems.extend(Problem(line, heading(column), reason) for column, reason in found)

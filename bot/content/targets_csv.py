@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from dataclasses import dataclass
 
-from bot.content.staff_csv import EMAIL_SHAPE, SAVE_AS_UTF8, Problem
+from bot.content.tabular import EMAIL_SHAPE, Problem, locate_columns, read_table
 from bot.domain.quiz import Area, parse_area
 from bot.domain.targets import Metric, parse_metric, parse_period, parse_threshold
 
@@ -39,30 +36,16 @@ class TargetFile:
 
 def read_targets_csv(data: bytes) -> TargetFile:
     """Decode, split and check a whole targets file (header line first, as in the template)."""
-    try:
-        # utf-8-sig drops the byte-order mark Excel writes at the start of "CSV UTF-8" files.
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return _failed(Problem(line, "", f"This file is not saved as CSV UTF-8. {SAVE_AS_UTF8}"))
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    # Excel in much of Europe writes semicolons; the header line shows which.
-    delimiter = max(",;\t", key=first.count) if first else ","
-    records = [
-        (n, cells)
-        for n, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1)
-        if any(cell.strip() for cell in cells)
-    ]
-    if not records:
-        return _failed(Problem(1, "", "The file is empty. The first line must name the columns."))
-    header_line, header = records[0]
-    positions, problems = _map_headings(header_line, header)
+    table = read_table(data, excel=False)
+    if isinstance(table, Problem):
+        return _failed(table)
+    positions, problems = _map_headings(table.header_line, table.header)
     if problems:
         return TargetFile((), tuple(problems))
-    if len(records) == 1:
-        return _failed(Problem(header_line, "", "The file has a header line but no targets."))
+    if not table.rows:
+        return _failed(Problem(table.header_line, "", "The file has a header line but no targets."))
     rows: list[TargetRow] = []
-    for line, cells in records[1:]:
+    for line, cells in table.rows:
         value = {c: cells[p].strip() if p < len(cells) else "" for c, p in positions.items()}
         row, found = _check_row(line, value)
         problems.extend(found)
@@ -76,16 +59,12 @@ def _failed(problem: Problem) -> TargetFile:
 
 
 def _map_headings(line: int, header: list[str]) -> tuple[dict[str, int], list[Problem]]:
-    positions: dict[str, int] = {}
-    problems: list[Problem] = []
-    for index, cell in enumerate(header):
-        key = re.sub(r"[^a-z]", "", cell.lower())
-        if key not in COLUMNS:
-            continue
-        if key in positions:
-            problems.append(Problem(line, cell.strip(), "This column appears twice; keep one."))
-        else:
-            positions[key] = index
+    # Heading and column names are the same here; an underscore or space makes no difference.
+    positions, repeats = locate_columns(header, {c: (c.replace("_", ""),) for c in COLUMNS})
+    problems = [
+        Problem(line, header[index].strip(), "This column appears twice; keep one.")
+        for index, _ in repeats
+    ]
     for column in REQUIRED:
         if column not in positions:
             problems.append(

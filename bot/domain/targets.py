@@ -35,17 +35,27 @@ class Metric(StrEnum):
     ANSWERED_SHARE = "answered_share"  # questions asked that were answered
     CORRECT_SHARE = "correct_share"  # questions answered that were answered correctly
     BRIEFINGS_ACKNOWLEDGED_SHARE = "briefings_acknowledged_share"  # briefings received, read
+    # register alerts' profiles read within the school's days of the alert being sent
+    PROFILES_READ_ON_TIME_SHARE = "profiles_read_on_time_share"
 
 
 METRIC_LABELS = {
     Metric.ANSWERED_SHARE: "questions answered",
     Metric.CORRECT_SHARE: "answered correctly",
     Metric.BRIEFINGS_ACKNOWLEDGED_SHARE: "briefings acknowledged",
+    Metric.PROFILES_READ_ON_TIME_SHARE: "profiles read on time",
 }
+# Metrics measured over everything a person received: an area of need or a topic means nothing.
+METRICS_WITHOUT_AREA = frozenset(
+    {Metric.BRIEFINGS_ACKNOWLEDGED_SHARE, Metric.PROFILES_READ_ON_TIME_SHARE}
+)
+# What "0 of 0" means for a metric, where it is not plain "not started".
+NOTHING_YET = {Metric.PROFILES_READ_ON_TIME_SHARE: "no alerts yet"}
 METRICS_ALLOWED = (
     '"answered" (share of questions asked that were answered), "correct" (share of answered '
-    'questions answered correctly) or "acknowledged" (share of briefings received that were '
-    "acknowledged)"
+    'questions answered correctly), "acknowledged" (share of briefings received that were '
+    'acknowledged) or "profiles read" (share of pupils\' profiles from register alerts read '
+    "on time)"
 )
 _METRIC_WORDS: dict[str, Metric] = {
     **dict.fromkeys(
@@ -65,6 +75,18 @@ _METRIC_WORDS: dict[str, Metric] = {
             "briefings acknowledged share",
         ),
         Metric.BRIEFINGS_ACKNOWLEDGED_SHARE,
+    ),
+    **dict.fromkeys(
+        (
+            "profiles read",
+            "profiles read on time",
+            "profiles",
+            "profile read",
+            "profiles read on time share",
+            "read on time",
+            "register alerts read",
+        ),
+        Metric.PROFILES_READ_ON_TIME_SHARE,
     ),
 }
 

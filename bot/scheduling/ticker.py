@@ -16,12 +16,16 @@ from bot.services.dispatcher import Dispatcher
 from bot.services.errors import apology
 from bot.services.linking import Directory, link_people
 from bot.services.quiz_housekeeping import QuizHousekeeping
+from bot.services.register_reminders import plan_register_reminders
+from bot.services.register_retention import erase_due
 from bot.services.rounds import plan_rounds
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 # Staff are matched to chat accounts once at start and then daily.
 LINK_SECONDS = 24 * 60 * 60
+# Former register pupils whose keep time has passed are erased at start and then daily.
+RETENTION_SECONDS = 24 * 60 * 60
 
 
 @dataclass
@@ -44,7 +48,10 @@ class Ticker:
         tick_seconds: float,
         dispatch_seconds: float,
         directory: Directory | None = None,
+        after_link: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
+        """`after_link` runs at the end of each linking job, even one the directory cut
+        short (Teams installs the app for the people just matched, and closes its session)."""
         self.db = db
         self.dispatcher = dispatcher
         self.clock = clock
@@ -52,6 +59,7 @@ class Ticker:
         self.tick_seconds = tick_seconds
         self.dispatch_seconds = dispatch_seconds
         self.directory = directory
+        self.after_link = after_link
         self.housekeeping = QuizHousekeeping(db, dispatcher.ports, clock, platform)
         self.health = JobHealth()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
@@ -62,6 +70,7 @@ class Ticker:
         jobs: list[tuple[str, Callable[[], Awaitable[object]], float]] = [
             ("plan", self.plan, self.tick_seconds),
             ("dispatch", self.dispatch, self.dispatch_seconds),
+            ("retention", self.erase_former_pupils, RETENTION_SECONDS),
         ]
         if self.directory is not None:
             jobs.append(("link", self.link, LINK_SECONDS))
@@ -105,13 +114,16 @@ class Ticker:
         return run
 
     async def plan(self) -> int:
-        """Plan briefings and quiz rounds that have fallen due, chase and close unanswered
-        questions, and wake the dispatcher if there is anything to send."""
+        """Plan briefings and quiz rounds that have fallen due, remind about unread register
+        alerts, chase and close unanswered questions, and wake the dispatcher if there is
+        anything to send."""
         now = self.clock.now()
 
         def due(session: Session) -> int:
-            return plan_due_briefings(session, now, self.platform) + plan_rounds(
-                session, now, self.platform
+            return (
+                plan_due_briefings(session, now, self.platform)
+                + plan_rounds(session, now, self.platform)
+                + plan_register_reminders(session, now, self.platform)
             )
 
         created = await self.db.run(due)
@@ -124,7 +136,11 @@ class Ticker:
     async def link(self) -> None:
         """Match staff to their chat accounts: new people, and everyone again once a day."""
         assert self.directory is not None
-        report = await link_people(self.db, self.directory, self.clock)
+        try:
+            report = await link_people(self.db, self.directory, self.clock)
+        finally:
+            if self.after_link is not None:
+                await self.after_link()
         if report.looked_up:
             log.info(
                 "looked up %d people: %d matched, %d not",
@@ -132,6 +148,14 @@ class Ticker:
                 report.matched,
                 len(report.unmatched),
             )
+
+    async def erase_former_pupils(self) -> int:
+        """Erase the identifying fields of former register pupils kept as long as allowed."""
+        now = self.clock.now()
+        erased = await self.db.run(lambda session: erase_due(session, now))
+        if erased:
+            log.info("erased %d former register pupils", erased)
+        return erased
 
     async def dispatch(self) -> None:
         report = await self.dispatcher.drain()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
@@ -12,7 +12,9 @@ from bot.domain.audience import AUDIENCE_WORDS, AudienceError, check_audience
 from bot.domain.briefing import BULLETS_ADVISED, BriefingDraft, Problem, check_briefing
 from bot.services import audit
 from bot.services.briefings import content_hash, plan_briefing, save_briefings
+from bot.services.chat_port import Message
 from bot.services.errors import UserError
+from bot.services.messages import briefing_message
 from bot.services.progress import school_today
 from bot.services.summaries import is_sendco, person_for_chat
 from bot.storage.briefing import Briefing
@@ -53,6 +55,8 @@ class Posted:
     slug: str
     planned: int
     send_now: bool
+    # The same briefing was posted already today (a second press of Send): nothing new stored.
+    repeated: bool = False
 
 
 def bullets_from_text(text: str) -> tuple[str, ...]:
@@ -130,13 +134,24 @@ def post_briefing(
         written.audience,
         today,
     )
-    save_briefings(session, person.school_id, [draft], now, source=platform)
+    saved = save_briefings(session, person.school_id, [draft], now, source=platform)
     briefing = session.exec(
         select(Briefing).where(Briefing.school_id == person.school_id, Briefing.slug == draft.slug)
     ).one()
+    repeated = saved.unchanged > 0 and briefing.status != "scheduled"
+    if repeated:
+        # Planned already: planning again would plan nobody but would move planned_at and
+        # audit a second posting that never happened.
+        return Posted(written.title, draft.slug, 0, written.send_now, repeated=True)
     planned = plan_briefing(session, briefing, now, platform, send_now=written.send_now)
     audit.record(session, person, "briefing_posted", now, subject=("briefing", briefing.id))
     return Posted(written.title, draft.slug, planned, written.send_now)
+
+
+def preview_message(written: WrittenBriefing) -> Message:
+    """The briefing as staff will see it, without its live Got it button."""
+    briefing = Briefing(title=written.title, bullets=list(written.bullets))
+    return replace(briefing_message(briefing), buttons=())
 
 
 def _sendco(session: Session, platform: str, user_id: str) -> Staff:

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from bot.services.chat_port import ChatPort, Message, NotReachable, Recipient, TemporaryFailure
 from bot.services.clock import Clock
 from bot.services.outbox import SendResult, claim_due, record, retry_delay
-from bot.services.renderers import ON_SENT, RENDERERS
+from bot.services.renderers import ON_SENT, RENDERERS, absolute_links
 from bot.storage.database import Database
 from bot.storage.staff import ChatIdentity, Staff
 
@@ -72,12 +72,15 @@ class Dispatcher:
         clock: Clock,
         policy: DispatchPolicy,
         worker_id: str,
+        base_url: str = "",
     ) -> None:
         self.db = db
         self.ports = ports
         self.clock = clock
         self.policy = policy
         self.worker_id = worker_id
+        # Where links to sendbot's pages in messages point (Settings.base_url).
+        self.base_url = base_url
         self.stopping = False
         self._gates: dict[str, asyncio.Semaphore] = {}
 
@@ -145,7 +148,10 @@ class Dispatcher:
         for kind in {r.kind for r in rows}:
             renderer = RENDERERS[kind]
             subjects = renderer(session, {r.subject_id for r in rows if r.kind == kind})
-            rendered |= {(kind, subject): message for subject, message in subjects.items()}
+            rendered |= {
+                (kind, subject): absolute_links(message, self.base_url)
+                for subject, message in subjects.items()
+            }
         identities = {
             (i.staff_id, i.platform): Recipient(i.platform_user_id, dict(i.extra))
             for i in session.exec(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.exc import OperationalError
@@ -16,7 +17,10 @@ from bot.services.chat_port import ChatPort, Interaction, Outcome
 from bot.services.clock import Clock
 from bot.services.errors import UserError, apology
 from bot.services.messages import ACK_BRIEFING
+from bot.services.profile_reads import read_from_chat
 from bot.services.quiz_messages import ANSWER
+from bot.services.register_messages import READ_PROFILE
+from bot.services.renderers import absolute_links
 from bot.storage.database import Database
 from bot.storage.staff import ChatIdentity, Staff
 
@@ -34,7 +38,11 @@ def _acknowledge(session: Session, person: Staff, value: str, now: datetime) -> 
     return acknowledge_briefing(session, person, int(value), now)
 
 
-HANDLERS: dict[str, Handler] = {ACK_BRIEFING: _acknowledge, ANSWER: answer_question}
+HANDLERS: dict[str, Handler] = {
+    ACK_BRIEFING: _acknowledge,
+    ANSWER: answer_question,
+    READ_PROFILE: read_from_chat,
+}
 
 
 def respond(session: Session, interaction: Interaction, now: datetime) -> Outcome:
@@ -66,11 +74,14 @@ class Inbound:
         ports: Mapping[str, ChatPort],
         clock: Clock,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        base_url: str = "",
     ) -> None:
         self.db = db
         self.ports = ports
         self.clock = clock
         self.retry_delays = retry_delays
+        # Where links to sendbot's pages in updated cards point (Settings.base_url).
+        self.base_url = base_url
 
     async def handle(self, interaction: Interaction) -> Outcome:
         """Never raises: a person always gets a reply they can read."""
@@ -91,6 +102,7 @@ class Inbound:
                 await asyncio.sleep(delay)
             except Exception:  # noqa: BLE001 - the person gets an apology, the log the detail
                 return Outcome(notice=apology("handling a button press"))
+        outcome = replace(outcome, updated=absolute_links(outcome.updated, self.base_url))
         port = self.ports.get(interaction.platform)
         if outcome.updated is not None and interaction.message_ref is not None and port:
             try:

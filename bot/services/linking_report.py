@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, and_, col, select
 
-from bot.services.linking import NOT_MATCHED
+from bot.services.linking import NOT_MATCHED, UNREACHABLE
 from bot.storage.linking import PersonLink
 from bot.storage.staff import ChatIdentity, Staff
 
@@ -19,7 +19,7 @@ class UnmatchedPerson:
     name: str
     email: str
     reason: str
-    checked_at: datetime
+    checked_at: datetime | None
 
 
 @dataclass
@@ -33,9 +33,12 @@ class PeopleReport:
 
 
 def people_report(session: Session, school_id: int, platform: str) -> PeopleReport:
-    """Matched (a count), not matched (with the reason) and not looked up yet (names)."""
+    """Matched (a count), not matched (with the reason) and not looked up yet (names).
+
+    A person whose account was found but cannot be messaged (the app was removed, or could not
+    be installed for them) is listed as not matched, with that reason: the SENDCO acts on both."""
     rows = session.exec(
-        select(Staff, ChatIdentity.id, PersonLink)
+        select(Staff, ChatIdentity, PersonLink)
         .outerjoin(
             ChatIdentity,
             and_(col(ChatIdentity.staff_id) == Staff.id, ChatIdentity.platform == platform),
@@ -47,12 +50,19 @@ def people_report(session: Session, school_id: int, platform: str) -> PeopleRepo
         .order_by(col(Staff.name))
     ).all()
     report = PeopleReport(platform)
-    for person, identity_id, link in rows:
+    for person, identity, link in rows:
         if link is not None and link.status in NOT_MATCHED:
             report.unmatched.append(
                 UnmatchedPerson(person.name, person.email, link.reason, link.checked_at)
             )
-        elif identity_id is not None:
+        elif identity is not None and identity.extra.get(UNREACHABLE):
+            checked = link.checked_at if link is not None else None
+            report.unmatched.append(
+                UnmatchedPerson(
+                    person.name, person.email, str(identity.extra[UNREACHABLE]), checked
+                )
+            )
+        elif identity is not None:
             report.matched += 1
         else:
             report.unchecked.append(person.name)

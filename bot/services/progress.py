@@ -13,9 +13,12 @@ from sqlmodel import Session, col, select
 
 from bot.domain.people import Role, roles_from_text
 from bot.domain.targets import Metric, Period, Progress, progress
+from bot.services.profile_reads import on_time, overdue
+from bot.services.school_calendar import calendar_for
 from bot.storage.briefing import Acknowledgement
 from bot.storage.outbox import Delivery
 from bot.storage.quiz import MemoryState, Question, QuizItem, Target
+from bot.storage.register import ProfileAlert, ProfileRead
 from bot.storage.school import School
 from bot.storage.staff import Staff
 
@@ -64,10 +67,18 @@ def school_today(session: Session, school_id: int, now: datetime) -> date:
 
 
 class Recorded:
-    """What was recorded for some people over one period, read in three grouped queries."""
+    """What was recorded for some people over one period, read in a few grouped queries.
+
+    `today` decides which unread profiles count yet: one still inside its school days to be
+    read on time is neither on time nor late. Without it the whole period is taken as past."""
 
     def __init__(
-        self, session: Session, staff_ids: Sequence[int], period: Period, timezone: str
+        self,
+        session: Session,
+        staff_ids: Sequence[int],
+        period: Period,
+        timezone: str,
+        today: date | None = None,
     ) -> None:
         start, end = day_bounds(period, timezone)
         ids = list(staff_ids)
@@ -109,6 +120,7 @@ class Recorded:
             counts = self._briefings[pair[0]]
             counts[0] += pair in acknowledged
             counts[1] += 1
+        self._profiles = _profiles_read(session, ids, start, end, today or period.ends_on)
 
     def questions(self, staff_id: int, area: str | None = None, topic: str | None = None) -> Tally:
         """Questions asked of one person, optionally only those of one area or topic."""
@@ -136,10 +148,17 @@ class Recorded:
         acknowledged, received = self._briefings.get(staff_id, (0, 0))
         return acknowledged, received
 
+    def profiles(self, staff_id: int) -> tuple[int, int]:
+        """(read on time, read or due) profiles from register alerts sent in the period."""
+        on_time_count, due = self._profiles.get(staff_id, (0, 0))
+        return on_time_count, due
+
     def measure(self, target: Target) -> tuple[int, int]:
         """A target's numerator and denominator."""
         if target.metric == Metric.BRIEFINGS_ACKNOWLEDGED_SHARE:
             return self.briefings(target.staff_id)
+        if target.metric == Metric.PROFILES_READ_ON_TIME_SHARE:
+            return self.profiles(target.staff_id)
         tally = self.questions(target.staff_id, target.area, target.topic)
         if target.metric == Metric.CORRECT_SHARE:
             return tally.correct, tally.answered
@@ -156,11 +175,40 @@ def target_progress(
     result: dict[int, Progress] = {}
     for (label, starts_on, ends_on), group in by_period.items():
         period = Period(label, starts_on, ends_on)
-        recorded = Recorded(session, sorted({t.staff_id for t in group}), period, timezone)
+        recorded = Recorded(session, sorted({t.staff_id for t in group}), period, timezone, today)
         for target in group:
             numerator, denominator = recorded.measure(target)
             result[target.id] = progress(numerator, denominator, target.threshold, period, today)  # type: ignore[index]
     return result
+
+
+def _profiles_read(
+    session: Session, staff_ids: list[int], start: datetime, end: datetime, today: date
+) -> dict[int, tuple[int, int]]:
+    """Per person: profiles read within the school's days of their alert being sent, and
+    profiles read or past those days, over alerts sent between start and end."""
+    rows = session.exec(
+        select(ProfileRead.staff_id, ProfileRead.read_at, ProfileAlert.sent_at, School)
+        .join(ProfileAlert, col(ProfileAlert.id) == ProfileRead.alert_id)
+        .join(School, col(School.id) == ProfileAlert.school_id)
+        .where(col(ProfileRead.staff_id).in_(staff_ids))
+        .where(col(ProfileAlert.sent_at) >= start, col(ProfileAlert.sent_at) < end)
+    ).all()
+    calendars = {}
+    counts: dict[int, tuple[int, int]] = {}
+    for staff_id, read_at, sent_at, school in rows:
+        if school.id not in calendars:
+            calendars[school.id] = calendar_for(session, school, end)
+        calendar, within = calendars[school.id], school.register_read_within_days
+        if read_at is not None:
+            counted, good = True, on_time(calendar, sent_at, read_at, within)
+        else:
+            noon = datetime.combine(today, time(12), tzinfo=calendar.timezone)
+            counted, good = overdue(calendar, sent_at, noon, within), False
+        if counted:
+            done, due = counts.get(staff_id, (0, 0))
+            counts[staff_id] = (done + good, due + 1)
+    return counts
 
 
 def team_of(session: Session, viewer: Staff, department: str | None = None) -> list[Staff]:
@@ -182,7 +230,7 @@ def reports_for(
     school = session.get(School, people[0].school_id)
     timezone = school.timezone if school else "Europe/London"
     ids = [p.id for p in people]
-    recorded = Recorded(session, ids, period, timezone)  # type: ignore[arg-type]
+    recorded = Recorded(session, ids, period, timezone, today)  # type: ignore[arg-type]
     targets = session.exec(
         select(Target)
         .where(col(Target.staff_id).in_(ids))

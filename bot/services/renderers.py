@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import update
@@ -10,12 +11,15 @@ from sqlmodel import Session, select
 
 from bot.services.answers import REMINDER
 from bot.services.briefings import KIND as BRIEFING
-from bot.services.chat_port import Message
+from bot.services.chat_port import Link, Message
 from bot.services.messages import briefing_message
+from bot.services.profile_reads import render_alerts
 from bot.services.quiz_messages import question_message
+from bot.services.register_kinds import ALERT, ALERT_REMINDER
 from bot.services.rounds import QUESTION
 from bot.storage.briefing import Briefing
 from bot.storage.quiz import Question, QuizItem
+from bot.storage.register import ProfileAlert
 
 # kind -> renders the subjects of that kind; None for a subject that must no longer go out.
 Renderer = Callable[[Session, set[int]], dict[int, Message | None]]
@@ -57,7 +61,20 @@ RENDERERS: dict[str, Renderer] = {
     BRIEFING: _render_briefings,
     QUESTION: _render_questions,
     REMINDER: _render_reminders,
+    ALERT: lambda session, ids: render_alerts(session, ids, reminder=False),
+    ALERT_REMINDER: lambda session, ids: render_alerts(session, ids, reminder=True),
 }
+
+
+def absolute_links(message: Message | None, base_url: str) -> Message | None:
+    """A message whose link is a path of sendbot's ("/pupils/12") pointed at the app's base URL,
+    which only the composition root knows; other links are left as they are."""
+    if message is None or message.link is None or not message.link.url.startswith("/"):
+        return message
+    if not base_url:
+        return message
+    link = Link(base_url.rstrip("/") + message.link.url, message.link.label)
+    return replace(message, link=link)
 
 
 def _questions_sent(session: Session, ids: list[int], now: datetime) -> None:
@@ -74,8 +91,24 @@ def _reminders_sent(session: Session, ids: list[int], now: datetime) -> None:
     )
 
 
+def _alerts_sent(session: Session, ids: list[int], now: datetime) -> None:
+    session.execute(
+        update(ProfileAlert)
+        .where(ProfileAlert.id.in_(ids), ProfileAlert.sent_at.is_(None))  # type: ignore[union-attr]
+        .values(sent_at=now)
+    )
+
+
+def _alert_reminders_sent(session: Session, ids: list[int], now: datetime) -> None:
+    session.execute(
+        update(ProfileAlert).where(ProfileAlert.id.in_(ids)).values(reminded_at=now)  # type: ignore[union-attr]
+    )
+
+
 # kind -> what else changes once such a message has gone out (in the same transaction).
 ON_SENT: dict[str, Callable[[Session, list[int], datetime], None]] = {
     QUESTION: _questions_sent,
     REMINDER: _reminders_sent,
+    ALERT: _alerts_sent,
+    ALERT_REMINDER: _alert_reminders_sent,
 }

@@ -1,4 +1,5 @@
-"""A school's own settings: sending hours, quiz days and size, spacing, and focus topics."""
+"""A school's own settings: sending hours, quiz days and size, spacing, focus topics, and how
+register alerts behave."""
 
 from __future__ import annotations
 
@@ -25,6 +26,17 @@ class SchoolChanges:
     reminder_after_days: int | None = None
     close_after_days: int | None = None
     focus_tags: list[str] | None = None
+    # Register alerts (see bot.storage.school.School).
+    register_chat_detail: str | None = None  # count, minimal or area
+    register_reminder_after_days: int | None = None
+    register_read_within_days: int | None = None
+    register_partial_share: float | None = None
+    register_keep_days: int | None = None
+
+
+# How much of a pupil a register alert shows in chat: a count only; initials, year, form and
+# provision (the default); or those and the broad area of need.
+CHAT_DETAILS = ("count", "minimal", "area")
 
 
 def change_settings(session: Session, school: School, changes: SchoolChanges) -> School:
@@ -46,6 +58,7 @@ def change_settings(session: Session, school: School, changes: SchoolChanges) ->
     close = changes.close_after_days or school.quiz_expire_after_days
     if reminder >= close:
         problems.append("the reminder must come before the question closes")
+    _register_problems(changes, problems)
     focus = None
     if changes.focus_tags is not None:
         focus = sorted({t.strip().lower() for t in changes.focus_tags if t.strip()})
@@ -71,8 +84,34 @@ def change_settings(session: Session, school: School, changes: SchoolChanges) ->
     _set(school, "quiz_reminder_after_days", changes.reminder_after_days)
     _set(school, "quiz_expire_after_days", changes.close_after_days)
     _set(school, "quiz_focus_tags", focus)
+    detail = changes.register_chat_detail
+    _set(school, "register_chat_detail", detail.strip().lower() if detail else None)
+    _set(school, "register_reminder_after_days", changes.register_reminder_after_days)
+    _set(school, "register_read_within_days", changes.register_read_within_days)
+    _set(school, "register_partial_share", changes.register_partial_share)
+    _set(school, "register_keep_days", changes.register_keep_days)
     session.add(school)
     return school
+
+
+def _register_problems(changes: SchoolChanges, problems: list[str]) -> None:
+    detail = changes.register_chat_detail
+    if detail is not None and detail.strip().lower() not in CHAT_DETAILS:
+        problems.append(
+            f"register chat detail must be one of {', '.join(CHAT_DETAILS)}, not '{detail}'"
+        )
+    _between(
+        problems,
+        "register reminder after (school days)",
+        changes.register_reminder_after_days,
+        1,
+        20,
+    )
+    _between(
+        problems, "profile read within (school days)", changes.register_read_within_days, 1, 30
+    )
+    _between(problems, "partial export share", changes.register_partial_share, 0.05, 0.9)
+    _between(problems, "keep former pupils (days)", changes.register_keep_days, 0, 3650)
 
 
 def _set(school: School, name: str, value: object) -> None:

@@ -15,6 +15,7 @@ from bot.domain.people import Role, roles_from_text
 from bot.domain.quiz import Area, parse_area
 from bot.domain.targets import (
     METRIC_LABELS,
+    METRICS_WITHOUT_AREA,
     Metric,
     Period,
     parse_metric,
@@ -109,8 +110,9 @@ def check_wanted(
         except ValueError as exc:
             problems.append(_sentence(exc))
     topic = (topic or "").strip() or None
-    if parsed.get("metric") is Metric.BRIEFINGS_ACKNOWLEDGED_SHARE and (parsed["area"] or topic):
-        problems.append("Area and topic: briefings have none; leave them empty for this metric.")
+    if parsed.get("metric") in METRICS_WITHOUT_AREA and (parsed["area"] or topic):
+        what = "briefings" if parsed["metric"] is Metric.BRIEFINGS_ACKNOWLEDGED_SHARE else "alerts"
+        problems.append(f"Area and topic: {what} have none; leave them empty for this metric.")
     elif topic:
         problems.extend(_topic_problems(session, school_id, topic))
     if problems:

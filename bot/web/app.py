@@ -13,7 +13,17 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot.bootstrap import Sendbot
 from bot.services.errors import apology
-from bot.web import health, local_chat, people, progress, sendco, sign_in
+from bot.web import (
+    health,
+    local_chat,
+    people,
+    progress,
+    pupils,
+    register_report,
+    register_upload,
+    sendco,
+    sign_in,
+)
 from bot.web.deps import SignInRequired
 from bot.web.slack_events import slack_router
 from bot.web.teams_endpoint import teams_router
@@ -61,6 +71,9 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
         sendco.router,
         people.router,
         progress.router,
+        pupils.router,
+        register_report.router,
+        register_upload.router,
     ):
         app.include_router(router)
 
@@ -75,6 +88,7 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
                 client_secret=settings.teams_client_secret.get_secret_value(),
                 tenant_id=settings.teams_tenant_id or "",
                 authority_host=settings.teams_authority,
+                base_url=settings.base_url,
             )
         )
 

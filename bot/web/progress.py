@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot.bootstrap import Sendbot
 from bot.domain.quiz import Area
-from bot.domain.targets import METRIC_LABELS, Metric
+from bot.domain.targets import METRIC_LABELS, NOTHING_YET, Metric
 from bot.services.errors import UserError
 from bot.services.question_stats import question_stats
 from bot.services.targets import check_wanted, delete_target, set_target
@@ -152,5 +152,6 @@ def _query(report: TeamReport) -> str:
 def _labels() -> dict[str, object]:
     return {
         "metric_labels": {m.value: METRIC_LABELS[m] for m in Metric},
+        "nothing_yet": {m.value: text for m, text in NOTHING_YET.items()},
         "areas": [(a.value, a.value.replace("_", " ")) for a in Area],
     }

@@ -38,17 +38,18 @@ def teams_router(
     authority_host: str = "https://login.microsoftonline.com",
     replier: Replier | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    base_url: str = "",
 ) -> APIRouter:
     """The /api/messages route. Settings: TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET, TEAMS_TENANT_ID,
     TEAMS_AUTHORITY. `replier` sends replies (default: the Bot Connector through the SDK);
-    `monotonic` times how long redeliveries are remembered. The database and the clock are
-    the Inbound's."""
+    `monotonic` times how long redeliveries are remembered; `base_url` (PUBLIC_URL) is where
+    links to the web pages point, none if empty. The database and the clock are the Inbound's."""
     config = auth_configuration(client_id, client_secret, tenant_id, authority_host)
     config.VALIDATE_ISSUER = True
     validator = JwtTokenValidator(config)
     if replier is None:
         replier = ConnectorReplier(ConnectorTokens(MsalAuth(config)))
-    teams = TeamsInbound(inbound, replier, monotonic)
+    teams = TeamsInbound(inbound, replier, monotonic, base_url=base_url)
     router = APIRouter()
 
     @router.post("/api/messages")

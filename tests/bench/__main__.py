@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.bench import fanout, round_planning, slack_fanout, spacing_sim
+from tests.bench import fanout, round_planning, slack_fanout, spacing_sim, teams_fanout
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = {
@@ -16,6 +16,7 @@ SECTIONS = {
     "rounds": round_planning.section,
     "spacing": spacing_sim.section,
     "slack": slack_fanout.section,
+    "teams": teams_fanout.section,
 }
 
 

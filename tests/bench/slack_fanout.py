@@ -16,19 +16,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp
 from slack_sdk.signature import SignatureVerifier
 from sqlmodel import func, select
 
@@ -40,6 +35,7 @@ from bot.services.clock import FixedClock
 from bot.services.dispatcher import Dispatcher, DispatchPolicy
 from bot.storage.briefing import Acknowledgement
 from bot.storage.outbox import Delivery
+from tests.bench.measure import MET, fire, start_server, timings, wait_until
 from tests.bench.school import bench_school
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_limits import SlackLimits
@@ -123,33 +119,6 @@ def fan_out(folder: str) -> dict[str, float]:
     }
 
 
-def _start_server(folder: str, url: str, slack: Any) -> tuple[subprocess.Popen[bytes], str]:
-    """A real `sendbot run` in HTTP mode, away from any .env, once it answers /healthz."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    env = {key.upper(): value for key, value in _options(url, slack).items()} | {
-        "PATH": os.environ.get("PATH", ""),
-        "DEMO_MODE": "false",
-        "SECRET_KEY": "bench-secret-key-of-at-least-32-characters",
-        "LOG_LEVEL": "ERROR",
-    }
-    command = [str(Path(sys.executable).parent / "sendbot"), "run", "--host", "127.0.0.1"]
-    log = open(Path(folder) / "server.log", "wb")  # noqa: SIM115 - the process keeps it
-    server = subprocess.Popen([*command, "--port", str(port)], env=env, cwd=folder, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    return server, base
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError(f"sendbot did not start; see {folder}/server.log")
-
-
 def _press_bodies(app: Any, slack: Any) -> list[str]:
     """One signed-to-be form body per person: a press of "Got it" on the message they got."""
     refs = app.db.work(lambda s: s.exec(select(Delivery.staff_id, Delivery.message_ref)).all())
@@ -169,45 +138,17 @@ def _press_bodies(app: Any, slack: Any) -> list[str]:
     return bodies
 
 
-async def _fire(base: str, bodies: list[str]) -> tuple[list[float], int, float]:
-    """Post the bodies at PRESS_RATE a second (open loop); (ack seconds, failures, lateness)."""
-    verifier = SignatureVerifier(SECRET)
-    latencies: list[float] = []
-    failures = 0
-    timeout = aiohttp.ClientTimeout(total=10)
+VERIFIER = SignatureVerifier(SECRET)
 
-    async def press(session: aiohttp.ClientSession, body: str) -> None:
-        nonlocal failures
-        stamp = str(int(time.time()))
-        headers = {
-            "content-type": "application/x-www-form-urlencoded",
-            "x-slack-request-timestamp": stamp,
-            "x-slack-signature": verifier.generate_signature(timestamp=stamp, body=body),
-        }
-        started = time.perf_counter()
-        try:
-            async with session.post(base + "/slack/events", data=body, headers=headers) as answer:
-                await answer.read()
-                ok = answer.status == 200
-        except (aiohttp.ClientError, TimeoutError):
-            ok = False
-        if ok:
-            latencies.append(time.perf_counter() - started)
-        else:
-            failures += 1
 
-    connector = aiohttp.TCPConnector(limit=500)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        tasks, lateness = [], 0.0
-        start = time.perf_counter()
-        for k, body in enumerate(bodies):
-            delay = start + k / PRESS_RATE - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            lateness = max(lateness, -delay)
-            tasks.append(asyncio.create_task(press(session, body)))
-        await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
-    return latencies, failures, lateness
+def _signed(body: str) -> dict[str, str]:
+    """Slack's headers for a form body: signed with the timestamp of the moment it is sent."""
+    stamp = str(int(time.time()))
+    return {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": stamp,
+        "x-slack-signature": VERIFIER.generate_signature(timestamp=stamp, body=body),
+    }
 
 
 def presses(folder: str) -> dict[str, float]:
@@ -225,27 +166,29 @@ def presses(folder: str) -> dict[str, float]:
         setup = Dispatcher(app.db, {"slack": fast}, clock, DispatchPolicy(batch_size=1000), "set")
         assert asyncio.run(setup.drain()).sent == count
         bodies = _press_bodies(app, slack)
-        server, base = _start_server(folder, url, slack)
+        settings = {key.upper(): value for key, value in _options(url, slack).items()} | {
+            "DEMO_MODE": "false",
+            "SECRET_KEY": "bench-secret-key-of-at-least-32-characters",
+            "LOG_LEVEL": "ERROR",
+        }
+        server = start_server(
+            folder, [str(Path(sys.executable).parent / "sendbot"), "run"], settings
+        )
         try:
-            latencies, failures, lateness = asyncio.run(_fire(base, bodies))
-            acks, deadline = 0, time.monotonic() + 30
-            while acks < count and time.monotonic() < deadline:
-                time.sleep(0.5)
-                acks = app.db.work(lambda s: s.exec(select(func.count(Acknowledgement.id))).one())
+            latencies, failures, lateness = asyncio.run(
+                fire(server.base_url + "/slack/events", bodies, _signed, PRESS_RATE)
+            )
+            acks = wait_until(
+                lambda: app.db.work(lambda s: s.exec(select(func.count(Acknowledgement.id))).one()),
+                count,
+            )
             replies = len(slack.ephemerals)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            server.stop()
         app.db.dispose()
-    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     return {
         "presses": count,
-        "median_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
-        "p99_ms": cuts[98] * 1000,
-        "max_ms": max(latencies, default=0.0) * 1000,
+        **timings(latencies),
         "failures": failures,
         "lateness_ms": lateness * 1000,
         "recorded": acks,
@@ -258,7 +201,6 @@ def section() -> str:
     with tempfile.TemporaryDirectory() as folder:
         out = fan_out(folder)
         press = presses(folder)
-    met = {True: "yes", False: "NO"}
     whole = out["lost"] == 0 and out["duplicates"] == 0
     return f"""## Slack: a briefing to {STAFF:,} staff, and {PRESS_RATE} presses a second
 
@@ -273,10 +215,10 @@ end / the allowance. SlackChat sends at most 97% of the allowance in any minute:
 |---|---|---|---|
 | Rate as a share of the allowance | {out["share"]:.3f} ({out["sent"]:,.0f} in \
 {out["fake_minutes"]:.2f} fake min, {out["seconds"]:.1f} s real) | >= 0.95 | \
-{met[out["share"] >= 0.95]} |
+{MET[out["share"] >= 0.95]} |
 | Calls that met a 429 | {out["refused_share"]:.2%} of {out["calls"]:,.0f} | < 1% | \
-{met[out["refused_share"] < 0.01]} |
-| Lost / duplicate messages | {out["lost"]:.0f} / {out["duplicates"]:.0f} | none | {met[whole]} |
+{MET[out["refused_share"] < 0.01]} |
+| Lost / duplicate messages | {out["lost"]:.0f} / {out["duplicates"]:.0f} | none | {MET[whole]} |
 
 Presses: {press["presses"]:,.0f} signed block_actions ({PRESS_RATE} a second for {PRESS_SECONDS} s,
 each a different person's first "Got it") posted to /slack/events of a real `sendbot run` process
@@ -289,7 +231,7 @@ in the process that also serves the fake Slack; the sender was at most
 |---|---|---|---|---|---|---|---|
 | {press["presses"]:,.0f} | {press["median_ms"]:.1f} | {press["p99_ms"]:.1f} | \
 {press["max_ms"]:.0f} | {press["failures"]:.0f} | {press["recorded"]:,.0f} | \
-{press["replies"]:,.0f} | {met[press["p99_ms"] < 300 and press["failures"] == 0]} |
+{press["replies"]:,.0f} | {MET[press["p99_ms"] < 300 and press["failures"] == 0]} |
 """
 
 

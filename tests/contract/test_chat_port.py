@@ -62,7 +62,7 @@ def harness(request: pytest.FixtureRequest, db: Database, clock: FixedClock) -> 
             sdk_pointed_at(identity),
             FakeTeams(identity) as teams,
         ):
-            sendbot = teams_sendbot_for(url, clock, identity)
+            sendbot = teams_sendbot_for(url, clock, identity, teams)
             with client_for(sendbot) as client:
                 yield TeamsHarness(sendbot, client, teams)
     sendbot.db.dispose()

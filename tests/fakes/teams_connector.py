@@ -9,14 +9,19 @@ Bot Connector, under `service_url` (http://127.0.0.1:{port}/emea/, a path like T
 - POST v3/conversations/{id}/activities            send (201 {"id"}); .../{activityId} replies
 - PUT  v3/conversations/{id}/activities/{activityId}   update (200 {"id"})
 Graph, under `graph_url` (http://127.0.0.1:{port}/v1.0):
+- GET  users/{id or email}?$select=...             a person (200; 404 Request_ResourceNotFound)
 - POST users/{id}/teamwork/installedApps           install the app for a person (201; 409 twice)
 
 Connector calls need an access token from the identity fake for https://api.botframework.com
-(else 401); Graph calls one for https://graph.microsoft.com with the install role (else 401/403).
+(else 401); Graph calls one for https://graph.microsoft.com (or this fake's root, which the
+identity is told to treat as Graph) with the role each needs: User.Read.All to read a user,
+TeamsAppInstallation.ReadWriteForUser.All to install (else 401, or 403 with Graph's body).
+`TeamsLimits.graph_per_second` limits Graph calls per app (429 with Retry-After).
 A conversation can be created only with a person who has the app; others get Teams' 403
 BotNotInConversationRoster. Limits are in teams_limits.py; message checks in teams_cards.py.
 
-Every request is counted in `calls` (by operation: create_conversation, send, update, install)
+Every request is counted in `calls` (by operation: create_conversation, send, update, install,
+get_user)
 before anything else happens to it; then, in order: an injected drop, an injected delay, an
 injected failure, the token check, the rate limits, the operation. A failure or drop injected
 with `applied=True` happens after the operation instead: Teams did it but the answer was lost.
@@ -35,6 +40,7 @@ from tests.fakes.teams_identity import (
     BOT_FRAMEWORK_AUDIENCE,
     GRAPH_AUDIENCE,
     GRAPH_INSTALL_ROLE,
+    GRAPH_USER_READ_ROLE,
     FakeIdentity,
 )
 from tests.fakes.teams_limits import TeamsLimits, TeamsRateLimiter
@@ -50,6 +56,9 @@ FAULTS = {
     504: ("GatewayTimeout", "The gateway timed out."),
 }
 DENIED: Reply = (401, {}, {"message": "Authorization has been denied for this request."})
+# Any of these application permissions lets an app read a user in Graph.
+USER_READ_ROLES = {GRAPH_USER_READ_ROLE, "User.ReadWrite.All", "Directory.Read.All"}
+GRAPH_OPERATIONS = {"install", "get_user"}
 
 
 class FakeTeams(RecordingFake):
@@ -78,6 +87,7 @@ class FakeTeams(RecordingFake):
 
     def start(self) -> None:
         self._server = LoopbackServer(self.handle)
+        self.identity.add_graph_audience(self._root())
 
     def stop(self) -> None:
         if self._server is not None:
@@ -106,11 +116,27 @@ class FakeTeams(RecordingFake):
 
     # --- the tenant ----------------------------------------------------------------------------
 
-    def add_user(self, aad_id: str, name: str, email: str, *, installed: bool = False) -> TeamsUser:
-        """A person in the tenant, with or without the app (replaces one with the same id)."""
+    def add_user(
+        self,
+        aad_id: str,
+        name: str,
+        email: str,
+        *,
+        installed: bool = False,
+        enabled: bool = True,
+        guest: bool = False,
+    ) -> TeamsUser:
+        """A person in the tenant, with or without the app (replaces one with the same id);
+        `enabled` false is an account blocked from signing in, `guest` a B2B guest."""
         with self._lock:
-            user = self.tenant.users[aad_id] = TeamsUser(aad_id, name, email, installed)
+            user = TeamsUser(aad_id, name, email, installed, enabled=enabled, guest=guest)
+            self.tenant.users[aad_id] = user
             return copy.copy(user)
+
+    def set_enabled(self, aad_id: str, enabled: bool = True) -> None:
+        """An administrator blocks (or unblocks) the person's account."""
+        with self._lock:
+            self.tenant.users[aad_id].enabled = enabled
 
     def set_installed(self, aad_id: str, installed: bool = True) -> None:
         """The person installs (or removes) the app themselves, or an admin policy does."""
@@ -196,16 +222,8 @@ class FakeTeams(RecordingFake):
         return reply
 
     def _authorized(self, operation: str, request: Request, args: list[str], body: object) -> Reply:
-        if operation == "install":
-            claims = self.identity.verify_access_token(request.bearer, GRAPH_AUDIENCE)
-            if claims is None:
-                return teams_error(401, "InvalidAuthenticationToken", "Access token is invalid.")
-            if GRAPH_INSTALL_ROLE not in claims.get("roles", []):
-                return teams_error(
-                    403, "Forbidden", f"Missing role permissions: {GRAPH_INSTALL_ROLE}."
-                )
-            with self._lock:
-                return self.tenant.install(args[0], body)
+        if operation in GRAPH_OPERATIONS:
+            return self._graph(operation, request, args, body)
         claims = self.identity.verify_access_token(request.bearer, BOT_FRAMEWORK_AUDIENCE)
         if claims is None or claims.get("appid") != self.tenant.bot_id:
             return DENIED
@@ -222,6 +240,29 @@ class FakeTeams(RecordingFake):
                 return self.tenant.update(args[0], args[1], body)
             return self.tenant.send(args[0], body, reply_to=args[1] if len(args) > 1 else None)
 
+    def _graph(self, operation: str, request: Request, args: list[str], body: object) -> Reply:
+        claims = self.identity.verify_access_token(request.bearer, [GRAPH_AUDIENCE, self._root()])
+        if claims is None:
+            return teams_error(401, "InvalidAuthenticationToken", "Access token is invalid.")
+        roles = set(claims.get("roles", []))
+        if operation == "install" and GRAPH_INSTALL_ROLE not in roles:
+            return teams_error(403, "Forbidden", f"Missing role permissions: {GRAPH_INSTALL_ROLE}.")
+        if operation == "get_user" and not roles & USER_READ_ROLES:
+            return teams_error(
+                403,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            )
+        retry_after = self._limiter.admit_graph(claims.get("appid", ""))
+        with self._lock:
+            if retry_after is not None:
+                self._rate_limited[operation] += 1
+                status, _, error = teams_error(429, *FAULTS[429])
+                return status, {"Retry-After": str(retry_after)}, error
+            if operation == "get_user":
+                return self.tenant.graph_user(args[0], request.query.get("$select"))
+            return self.tenant.install(args[0], body)
+
 
 def _route(method: str, parts: list[str]) -> tuple[str, list[str]] | None:
     """The operation and its path arguments, or None for a path Teams does not have."""
@@ -237,6 +278,8 @@ def _route(method: str, parts: list[str]) -> tuple[str, list[str]] | None:
             ]
         ):
             return "install", [parts[2]]
+        if method == "GET" and len(parts) == 3 and parts[1] == "users":
+            return "get_user", [parts[2]]
         return None
     if parts[:3] != [REGION, "v3", "conversations"]:
         return None

@@ -42,6 +42,7 @@ BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 BOT_FRAMEWORK_AUDIENCE = "https://api.botframework.com"  # the connector's resource
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
 GRAPH_INSTALL_ROLE = "TeamsAppInstallation.ReadWriteForUser.All"
+GRAPH_USER_READ_ROLE = "User.Read.All"
 
 
 def _aad_error(status: int, error: str, code: int, description: str) -> Reply:
@@ -63,7 +64,7 @@ class FakeIdentity(RecordingFake):
         tenant_id: str = "72f988bf-0000-4000-8000-00000000e5e1",
         client_id: str = "5e1db07a-0000-4000-8000-00000000b071",
         client_secret: str = "fake-secret-for-sendbot",
-        roles: tuple[str, ...] = (GRAPH_INSTALL_ROLE,),
+        roles: tuple[str, ...] = (GRAPH_INSTALL_ROLE, GRAPH_USER_READ_ROLE),
         token_lifetime: int = 3599,
     ) -> None:
         super().__init__()
@@ -73,6 +74,8 @@ class FakeIdentity(RecordingFake):
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._apps: dict[str, tuple[str, tuple[str, ...]]] = {client_id: (client_secret, roles)}
+        # Resources whose tokens carry the app's Graph roles: Graph, and any fake Graph's root.
+        self.graph_audiences: set[str] = {GRAPH_AUDIENCE}
         self._folder: Path | None = None
         self._server: LoopbackServer | None = None
 
@@ -126,6 +129,12 @@ class FakeIdentity(RecordingFake):
 
     # --- tokens --------------------------------------------------------------------------------
 
+    def add_graph_audience(self, resource: str) -> None:
+        """Treat tokens for `resource` (a fake Graph's root, as sendbot asks for Graph's host)
+        as Graph tokens, with the app's Graph roles."""
+        with self._lock:
+            self.graph_audiences.add(resource)
+
     def inbound_token(
         self,
         service_url: str,
@@ -168,7 +177,7 @@ class FakeIdentity(RecordingFake):
     def access_token(self, client_id: str, resource: str) -> str:
         """An app-only access token like Entra's v1 tokens for this client and resource."""
         now = int(time.time())
-        roles = self._apps.get(client_id, ("", ()))[1] if resource == GRAPH_AUDIENCE else ()
+        roles = self._apps.get(client_id, ("", ()))[1] if resource in self.graph_audiences else ()
         claims: Body = {
             "aud": resource,
             "iss": f"https://sts.windows.net/{self.tenant_id}/",
@@ -183,8 +192,8 @@ class FakeIdentity(RecordingFake):
             claims["roles"] = list(roles)
         return self._sign(claims)
 
-    def verify_access_token(self, token: str | None, audience: str) -> Body | None:
-        """The claims of an access token this fake issued for `audience`, or None."""
+    def verify_access_token(self, token: str | None, audience: str | list[str]) -> Body | None:
+        """The claims of an access token this fake issued for `audience` (or any of a list)."""
         if not token:
             return None
         try:

@@ -8,6 +8,8 @@ multiplied by `time_scale`, so with `time_scale=60` an hour's allowance passes i
   a call is admitted when fewer than `limit` calls were admitted in the last `seconds`.
 - Per app per tenant: every request the app makes (creating conversations, sends, updates) counts
   against one allowance, 30 a second by default (Microsoft documents 50; PLATFORMS.md budgets 30).
+- Graph (optional, `graph_per_second`): every Graph call by one app counts against one more
+  allowance, in the same fake seconds; off by default.
 - A refused call uses no allowance, so a client that waits `Retry-After` and retries gets in.
 - `Retry-After` is in real seconds: the fake wait divided by `time_scale`, rounded up to a whole
   second and never less than 1, as the Slack fake does.
@@ -38,6 +40,7 @@ class TeamsLimits:
 
     per_conversation: tuple[tuple[float, int], ...] = CONVERSATION_WINDOWS
     per_app_per_second: int | None = 30
+    graph_per_second: int | None = None
 
     @classmethod
     def unlimited(cls) -> TeamsLimits:
@@ -79,6 +82,7 @@ class TeamsRateLimiter:
         self._start = clock()
         self._lock = threading.Lock()
         self._apps: dict[str, Window] = {}
+        self._graph: dict[str, Window] = {}
         self._conversations: dict[str, list[Window]] = {}
 
     def now(self) -> float:
@@ -99,6 +103,19 @@ class TeamsRateLimiter:
                 return self.retry_after(wait)
             for gate in gates:
                 gate.take(now)
+            return None
+
+    def admit_graph(self, app_id: str) -> int | None:
+        """As `admit`, for a Graph call (always admitted without `graph_per_second`)."""
+        if not self.limits.graph_per_second:
+            return None
+        with self._lock:
+            now = self.now()
+            gate = self._graph.setdefault(app_id, Window(1.0, self.limits.graph_per_second))
+            wait = gate.wait(now)
+            if wait > 0:
+                return self.retry_after(wait)
+            gate.take(now)
             return None
 
     def _gates(self, app_id: str, conversation: str | None) -> list[Window]:

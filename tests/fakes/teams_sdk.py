@@ -1,7 +1,9 @@
 """Point the Agents SDK and msal at the fake sign-in service, for the length of a with block.
 
 Production code needs none of this: the SDK's AUTHORITY setting moves msal's token requests, but
-two lookups have no setting, so tests redirect them here (see `sdk_pointed_at`).
+two lookups have no setting, so tests redirect them here: in the test's own process with
+`sdk_pointed_at(identity)`, in a `sendbot run` child process through tests/e2e/teams_launcher.py,
+which calls `sdk_redirected` with the fake's address and CA file.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,7 +33,16 @@ from tests.fakes.teams_tls import client_context
 def sdk_pointed_at(identity: FakeIdentity) -> Iterator[list[str]]:
     """Point the Agents SDK's key lookup and msal's authority checks at the fake identity.
 
-    Yields the JWKS addresses the SDK asked for (so a test can see which one it chose).
+    Yields the JWKS addresses the SDK asked for (so a test can see which one it chose)."""
+    with sdk_redirected(identity.base_url, identity.ca_file) as asked:
+        yield asked
+
+
+@contextlib.contextmanager
+def sdk_redirected(base_url: str, ca_file: Path) -> Iterator[list[str]]:
+    """Send the SDK's key lookups to `base_url` (the fake sign-in host) and trust `ca_file`.
+
+    Yields the JWKS addresses the SDK asked for.
     - The SDK's JwtTokenValidator picks a JWKS URL from the token's issuer, all hard-coded
       (login.botframework.com/v1/.well-known/keys for the Bot Framework issuer, else
       login.microsoftonline.com/{tenant}/discovery/v2.0/keys): no setting moves it. Its
@@ -43,13 +55,14 @@ def sdk_pointed_at(identity: FakeIdentity) -> Iterator[list[str]]:
     - requests (under msal) is told to trust the fake's CA through REQUESTS_CA_BUNDLE.
     """
     asked: list[str] = []
+    base_url = base_url.rstrip("/")
 
     class RedirectedKeys(_JwkClientManager):
         def _get_jwk_client(self, jwks_uri: str) -> _JwkClientCacheEntry:
             asked.append(jwks_uri)
-            here = identity.base_url + urlsplit(jwks_uri).path
+            here = base_url + urlsplit(jwks_uri).path
             if here not in self._cache:
-                client = PyJWKClient(here, ssl_context=client_context(identity.ca_file))
+                client = PyJWKClient(here, ssl_context=client_context(ca_file))
                 self._cache[here] = _JwkClientCacheEntry(client, threading.Lock())
             return self._cache[here]
 
@@ -60,5 +73,5 @@ def sdk_pointed_at(identity: FakeIdentity) -> Iterator[list[str]]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(JwtTokenValidator, "_jwk_client_manager", RedirectedKeys())
         patch.setattr(msal_auth, "ConfidentialClientApplication", NoInstanceDiscovery)
-        patch.setenv("REQUESTS_CA_BUNDLE", str(identity.ca_file))
+        patch.setenv("REQUESTS_CA_BUNDLE", str(ca_file))
         yield asked

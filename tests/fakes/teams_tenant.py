@@ -30,12 +30,15 @@ NOT_INSTALLED = (
 
 @dataclass
 class TeamsUser:
-    """A person in the tenant; the bot can reach them only while `installed`."""
+    """A person in the tenant; the bot can reach them only while `installed`. A disabled
+    account (accountEnabled false) or a guest is still found in Graph, as in Entra."""
 
     aad_id: str
     name: str
     email: str
     installed: bool
+    enabled: bool = True
+    guest: bool = False
 
     @property
     def teams_id(self) -> str:
@@ -147,6 +150,37 @@ class Tenant:
         return conversation, (200, {}, None)
 
     # --- Graph ---------------------------------------------------------------------------------
+
+    def graph_user(self, user_id: str, select: str | None) -> Reply:
+        """GET /v1.0/users/{id | userPrincipalName}: the user, with only the $select'ed
+        properties when asked (accountEnabled and userType come only then, as in Graph)."""
+        wanted_email = user_id.lower()
+        user = self.users.get(user_id) or next(
+            (u for u in self.users.values() if u.email.lower() == wanted_email), None
+        )
+        if user is None:
+            return teams_error(
+                404,
+                "Request_ResourceNotFound",
+                f"Resource '{user_id}' does not exist or one of its queried reference-property "
+                "objects are not present.",
+            )
+        given, _, family = user.name.partition(" ")
+        everything: Body = {
+            "id": user.aad_id,
+            "displayName": user.name,
+            "givenName": given,
+            "surname": family,
+            "mail": user.email,
+            "userPrincipalName": user.email,
+            "accountEnabled": user.enabled,
+            "userType": "Guest" if user.guest else "Member",
+        }
+        default = ("id", "displayName", "givenName", "surname", "mail", "userPrincipalName")
+        wanted = [p.strip() for p in select.split(",")] if select else list(default)
+        body: Body = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity"}
+        body |= {name: everything[name] for name in wanted if name in everything}
+        return 200, {}, body
 
     def install(self, user_id: str, body: Any) -> Reply:
         """POST /v1.0/users/{id}/teamwork/installedApps: install the app for one person."""

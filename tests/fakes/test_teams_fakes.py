@@ -363,6 +363,65 @@ def test_graph_needs_a_graph_token_with_the_install_role(
     assert not teams.user("aad-bob").installed
 
 
+def test_graph_finds_a_user_by_email_or_id_with_the_selected_properties(
+    identity: FakeIdentity, teams: FakeTeams
+) -> None:
+    teams.add_user("aad-cat", "Cat Brown", "cat@school.example", enabled=False)
+    teams.add_user("aad-gus", "Gus Guest", "gus@partner.example", guest=True)
+    token = {"Authorization": f"Bearer {identity.access_token(identity.client_id, GRAPH_AUDIENCE)}"}
+    select = {"$select": "id,accountEnabled,userType,mail,userPrincipalName"}
+
+    def get(who: str, params: dict[str, str] | None = None) -> httpx.Response:
+        return httpx.get(f"{teams.graph_url}/users/{who}", params=params, headers=token)
+
+    plain = get("Ann@School.example").json()
+    assert plain["id"] == "aad-ann" and "accountEnabled" not in plain  # as Graph: only if asked
+    found = {who: get(who, select).json() for who in ("ann@school.example", "aad-cat")}
+    found["gus"] = get("gus@partner.example", select).json()
+    assert {k: (v["id"], v["accountEnabled"], v["userType"]) for k, v in found.items()} == {
+        "ann@school.example": ("aad-ann", True, "Member"),
+        "aad-cat": ("aad-cat", False, "Member"),
+        "gus": ("aad-gus", True, "Guest"),
+    }
+    assert set(found["aad-cat"]) == {"@odata.context", *select["$select"].split(",")}
+    missing = get("nobody@school.example", select)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "Request_ResourceNotFound"
+    assert teams.calls["get_user"] == 5
+
+
+def test_reading_a_user_needs_a_graph_token_with_user_read_all(
+    identity: FakeIdentity, teams: FakeTeams
+) -> None:
+    identity.register_app(
+        "installer-only", "s", roles=("TeamsAppInstallation.ReadWriteForUser.All",)
+    )
+    url = f"{teams.graph_url}/users/ann@school.example"
+    no_role = identity.access_token("installer-only", GRAPH_AUDIENCE)
+    local = identity.access_token(identity.client_id, teams.graph_url.removesuffix("/v1.0"))
+    answers = [
+        httpx.get(url, headers={"Authorization": f"Bearer {token}"})
+        for token in (connector_token(identity), no_role, local)
+    ]
+    assert [a.status_code for a in answers] == [401, 403, 200]
+    assert answers[1].json()["error"]["code"] == "Authorization_RequestDenied"
+
+
+def test_graph_answers_429_with_retry_after_past_its_limit(identity: FakeIdentity) -> None:
+    with FakeTeams(identity, limits=TeamsLimits(graph_per_second=2)) as teams:
+        teams.add_user("aad-ann", "Ann Smith", "ann@school.example")
+        token = identity.access_token(identity.client_id, GRAPH_AUDIENCE)
+        answers = [
+            httpx.get(
+                f"{teams.graph_url}/users/aad-ann", headers={"Authorization": f"Bearer {token}"}
+            )
+            for _ in range(3)
+        ]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        assert answers[2].headers["Retry-After"] == "1"
+        assert teams.rate_limited == {"get_user": 1}
+
+
 def test_the_connector_refuses_tokens_it_did_not_issue_for_the_bot(
     identity: FakeIdentity, teams: FakeTeams
 ) -> None:

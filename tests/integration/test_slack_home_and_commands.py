@@ -537,6 +537,7 @@ def test_the_sendco_previews_then_sends_and_it_is_stored_and_planned_for_its_aud
     assert submit(slack, user, preview["view"], {}) == {"response_action": "clear"}
     wait_for(lambda: len(slack.slack.messages_to(user)) == 2, "the second confirmation")
     assert count(db, Briefing) == 1 and count(db, Delivery) == 2
+    assert "so it was not sent again" in slack.slack.messages_to(user)[1]["text"]
 
 
 def test_send_from_someone_who_is_not_the_sendco_is_refused_and_stores_nothing(

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from bot.chat.teams.commands import NOT_KNOWN as TEAMS_NOT_KNOWN
 from bot.chat.teams.inbound import HELP, UNREADABLE
 from bot.services.briefings import plan_briefing
 from bot.services.clock import FixedClock
@@ -205,7 +206,7 @@ def test_an_action_submit_press_is_recorded_and_answered_with_a_short_reply(
         ("help", HELP),
         ("<at>sendbot</at> Help!", HELP),
         ("dance", "Sorry, I do not know “dance”.\n\n" + HELP),
-        ("team", "“team” is coming to sendbot in Teams soon."),
+        ("team", TEAMS_NOT_KNOWN),
     ],
 )
 def test_typed_words_get_a_short_reply(

@@ -14,6 +14,8 @@ from bot.storage.audit import AuditEvent
 from bot.storage.briefing import Acknowledgement, Briefing
 from bot.storage.database import Database
 from bot.storage.local_chat import LocalMessage
+from bot.storage.school import School
+from bot.storage.staff import Staff
 from tests import factories
 from tests.integration.webapp import client_for, sendbot_for, sign_in
 
@@ -50,6 +52,9 @@ def school(db: Database, clock: FixedClock) -> dict[str, int]:
 EXPECTED = {
     ("GET", "/sendco/briefings"): {"sendco", "admin"},
     ("POST", "/sendco/briefings/{briefing}/withdraw"): {"sendco", "admin"},
+    ("GET", "/sendco/register/import"): {"sendco", "admin"},
+    ("POST", "/sendco/register/import"): {"sendco", "admin"},
+    ("POST", "/sendco/register/teaching"): {"sendco", "admin"},
 }
 
 
@@ -168,4 +173,62 @@ def test_pages_answer_in_html_and_unknown_people_are_not_found(
     missing = client.get("/local/999999")
     assert missing.status_code == 404 and "Nobody with that number" in missing.text
     assert client.get("/local/not-a-number").status_code == 422
+    sendbot.db.dispose()
+
+
+@pytest.fixture
+def register(db: Database, clock: FixedClock, school: dict[str, int]) -> dict[str, int]:
+    """A pupil new on the register and an alert about them to the member of staff."""
+
+    def setup(s):  # type: ignore[no-untyped-def]
+        school_row = s.exec(select(School)).one()
+        pupil = factories.pupil(s, school_row)
+        run = factories.register_import(s, school_row, clock.now())
+        change = factories.register_change(s, run, pupil, "added")
+        alert, _ = factories.profile_alert(
+            s, run, s.get(Staff, school["staff"]), [change], sent_at=clock.now()
+        )
+        return {"pupil": pupil.id, "alert": alert.id}
+
+    return db.work(setup)
+
+
+# The pupil pages: the person alerted, the SENDCO and admins; the register page: the SENDCO.
+REGISTER_EXPECTED = {
+    ("GET", "/pupils/{pupil}"): {"staff", "sendco", "admin"},
+    ("GET", "/alerts/{alert}"): {"staff", "sendco", "admin"},
+    # Anyone signed in may press it; it only ever marks their own alerts read.
+    ("POST", "/pupils/{pupil}/read"): {"staff", "line_manager", "sendco", "admin"},
+    ("GET", "/sendco/register"): {"sendco", "admin"},
+    ("GET", "/sendco/register.csv"): {"sendco", "admin"},
+}
+
+
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+def test_pupil_and_register_pages_check_role_and_link(
+    db: Database,
+    clock: FixedClock,
+    school: dict[str, int],
+    register: dict[str, int],
+    role: str,
+) -> None:
+    sendbot = sendbot_for(str(db.engine.url.render_as_string(hide_password=False)), clock)
+    client = client_for(sendbot)
+    if role != "anonymous":
+        sign_in(client, school[role])
+    for (method, path), allowed in REGISTER_EXPECTED.items():
+        url = path.format(**register)
+        response = client.request(method, url)
+        if role == "anonymous":
+            assert response.status_code == 303
+            assert response.headers["location"].startswith("/sign-in")
+        elif role in allowed:
+            assert response.status_code in (200, 303), (method, url, response.status_code)
+            assert factories.UPN not in response.text
+        else:
+            assert response.status_code == 403, (method, url, role)
+    refused = db.work(
+        lambda s: s.exec(select(AuditEvent).where(AuditEvent.action.like("%refused"))).all()  # type: ignore[attr-defined]
+    )
+    assert len(refused) == (2 if role == "line_manager" else 0)
     sendbot.db.dispose()

@@ -48,10 +48,11 @@ def slack_sendbot_for(database_url: str, clock: Clock, slack: Any, **settings: o
 
 
 def teams_sendbot_for(
-    database_url: str, clock: Clock, identity: Any, **settings: object
+    database_url: str, clock: Clock, identity: Any, teams: Any = None, **settings: object
 ) -> Sendbot:
     """A sendbot whose staff are on Teams, signing in at a FakeIdentity (use it inside
-    `tests.fakes.teams_sdk.sdk_pointed_at(identity)`, which points the SDK and msal there)."""
+    `tests.fakes.teams_sdk.sdk_pointed_at(identity)`, which points the SDK and msal there).
+    With a FakeTeams, Graph and the Bot Connector's default address are the fake's too."""
     return sendbot_for(
         database_url,
         clock,
@@ -63,6 +64,11 @@ def teams_sendbot_for(
                 "teams_tenant_id": identity.tenant_id,
                 "teams_authority": identity.base_url,
             }
+            | (
+                {"teams_service_url": teams.service_url, "teams_graph_url": teams.graph_url}
+                if teams is not None
+                else {}
+            )
             | settings
         ),
     )

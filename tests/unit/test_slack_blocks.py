@@ -201,7 +201,9 @@ def test_an_overlong_button_value_is_a_bug_caught_by_slack_sdk() -> None:
 def test_every_button_press_reads_back_as_the_interaction_sendbot_expects(name: str) -> None:
     message = MESSAGES[name]
     _, blocks = render(message)
-    for button, element in zip(message.buttons, elements(blocks, "button"), strict=True):
+    # A link button (it has a url) is not one of sendbot's presses.
+    pressable = [e for e in elements(blocks, "button") if "url" not in e]
+    for button, element in zip(message.buttons, pressable, strict=True):
         got = interaction_from_block_actions(payload(blocks, element))
         assert got == Interaction("slack", "U0PERSON", button.action_id, button.value, REF)
 

@@ -44,17 +44,21 @@ OAK_HILL = (
         ("correct_share", Metric.CORRECT_SHARE),
         ("Briefings acknowledged", Metric.BRIEFINGS_ACKNOWLEDGED_SHARE),
         ("briefings_acknowledged_share", Metric.BRIEFINGS_ACKNOWLEDGED_SHARE),
+        ("profiles read", Metric.PROFILES_READ_ON_TIME_SHARE),
+        ("% Profiles read on time", Metric.PROFILES_READ_ON_TIME_SHARE),
+        ("profiles_read_on_time_share", Metric.PROFILES_READ_ON_TIME_SHARE),
     ],
 )
 def test_metrics_as_line_managers_write_them(written: str, metric: Metric) -> None:
     assert parse_metric(written) is metric
 
 
-@pytest.mark.parametrize("written", ["attendance", "", "profiles read"])
+@pytest.mark.parametrize("written", ["attendance", "", "profiles written"])
 def test_an_unknown_metric_names_the_field_and_what_is_allowed(written: str) -> None:
     with pytest.raises(ValueError, match=r'^metric: ".*" is not a metric') as caught:
         parse_metric(written)
     assert '"answered"' in str(caught.value) and '"acknowledged"' in str(caught.value)
+    assert '"profiles read"' in str(caught.value)
 
 
 @pytest.mark.parametrize(("written", "value"), [("90", 90), ("90%", 90), (" 1 ", 1), (100, 100)])

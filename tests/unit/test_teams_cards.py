@@ -18,13 +18,26 @@ from bot.chat.teams.activities import (
     command_from_activity,
     interaction_from_activity,
 )
+from bot.chat.teams.brief_cards import (
+    Typed,
+    audience_key,
+    form_card,
+    posted_card,
+    preview_card,
+    read_draft,
+    read_typed,
+)
 from bot.chat.teams.cards import (
     escape,
     render,
     render_invoke_response,
     welcome_card,
 )
+from bot.chat.teams.summary_cards import summary_card
+from bot.domain.briefing import BULLET_MAX, TITLE_MAX
+from bot.services.chat_briefings import FormChoices, Posted, WrittenBriefing
 from bot.services.chat_port import Button, ChoiceForm, Interaction, Link, Message, MessageRef
+from bot.services.summary_lines import Line
 from tests.message_catalogue import every_message
 
 SCHEMA = json.loads(
@@ -476,3 +489,98 @@ def test_the_welcome_card_says_what_when_and_how_data_is_used() -> None:
     plain = welcome_card("Oak Hill Academy", time(8, 0), time(16, 30))
     assert list(VALIDATOR.iter_errors(plain)) == []
     assert of_type(plain, "FactSet") == [facts]
+
+
+# --- the SENDCO's briefing cards and the progress summaries -------------------------------------
+
+CHOICES = FormChoices(
+    ("all", "teachers", *(f"department: Design, Technology and Art {n}" for n in range(120)))
+)
+
+
+def test_the_briefing_form_at_its_biggest_is_valid_and_shows_errors_under_their_fields() -> None:
+    typed = Typed("T" * 5_000, "b" * 50_000, CHOICES.audiences, "now")
+    errors = {k: f"What is wrong with the {k}." for k in ("title", "bullets", "audience", "when")}
+    card = form_card(CHOICES, typed, errors)
+    assert list(VALIDATOR.iter_errors(card)) == []
+    assert size(card) < MAX_CARD_BYTES
+    body = card["body"]
+    for key in errors:
+        [at] = [i for i, e in enumerate(body) if e.get("id") == key]
+        assert body[at + 1]["color"] == "attention"
+        assert body[at + 1]["text"] == f"What is wrong with the {key}."
+    [audience] = [e for e in body if e.get("id") == "audience"]
+    assert len(audience["choices"]) == 100  # Teams shows a long list badly; the web has the rest
+    assert all("," not in c["value"] for c in audience["choices"])
+
+
+def test_the_audience_comes_back_from_its_digests_and_choices_not_offered_are_left_out() -> None:
+    picked = ",".join(audience_key(a) for a in CHOICES.audiences[1:3])
+    data = {"title": "T", "bullets": "B", "audience": picked + ",forged", "when": "next"}
+    typed = read_typed(data, CHOICES)
+    assert typed is not None and typed.audience == CHOICES.audiences[1:3]
+    assert read_typed({"title": "T"}, CHOICES) == Typed("T", "", (), "")
+    assert read_typed({"audience": ["a list"]}, CHOICES) is None
+
+
+def test_the_preview_of_the_longest_briefing_fits_and_carries_it_in_send_and_edit() -> None:
+    for letter in ("x", "ش", "😀"):
+        written = WrittenBriefing(
+            letter * TITLE_MAX,
+            tuple(letter * BULLET_MAX for _ in range(5)),
+            ("teachers", "department: Science"),
+            send_now=False,
+            warnings=("Bullet 2 uses “SEMH”; spell it out once.",),
+        )
+        card = preview_card(written)
+        assert card is not None
+        assert list(VALIDATOR.iter_errors(card)) == []
+        assert len(json.dumps(card, ensure_ascii=False).encode()) < MAX_CARD_BYTES
+        verbs = {a["title"]: a for a in actions(card)}
+        assert set(verbs) == {"Send", "Edit"}
+        for pressed in verbs.values():
+            back = read_draft(pressed["data"])
+            assert back == Typed(
+                written.title, "\n".join(written.bullets), written.audience, "next"
+            )
+
+
+def test_what_was_posted_says_how_many_and_when_and_links_to_who_has_read_it() -> None:
+    written = WrittenBriefing("Checking understanding", ("Ask, then wait.",), ("all",), True)
+    for posted, words in (
+        (
+            Posted("Checking understanding", "s", 1, True),
+            "Planned for 1 person (all), sending now.",
+        ),
+        (Posted("Checking understanding", "s", 0, True), "nobody will get it"),
+        (Posted("Checking understanding", "s", 0, True, repeated=True), "not sent again"),
+    ):
+        card = posted_card(posted, written, "https://sendbot.example")
+        assert list(VALIDATOR.iter_errors(card)) == []
+        assert any(words in t for t in texts(card))
+        [link] = actions(card, "Action.OpenUrl")
+        assert link["url"] == "https://sendbot.example/sendco/briefings"
+    assert actions(posted_card(posted, written, ""), "Action.OpenUrl") == []
+
+
+def test_a_summary_card_shows_bold_parts_and_lists_and_escapes_names() -> None:
+    lines = [
+        Line(bold="Autumn 2"),
+        Line(": 2 people", bold="Autumn 2"),
+        Line(bold="Furthest behind"),
+        Line("*Bob* <at>sendbot</at>: answered 1 of 4", item=True),
+        Line("[Dot](https://evil.example): answered 0 of 2", item=True),
+        Line("…and 3 more on the team page."),
+    ]
+    card = summary_card("Your team", lines, Link("https://sendbot.example/team", "Team page"))
+    assert list(VALIDATOR.iter_errors(card)) == []
+    assert texts(card) == [
+        "Your team",
+        "**Autumn 2**",
+        "**Autumn 2**: 2 people",
+        "**Furthest behind**",
+        "- \\*Bob\\* \\<at\\>sendbot\\</at\\>: answered 1 of 4\n"
+        "- \\[Dot\\](https://evil.example): answered 0 of 2",
+        "…and 3 more on the team page.",
+    ]
+    assert actions(card, "Action.OpenUrl")[0]["url"] == "https://sendbot.example/team"

@@ -19,10 +19,10 @@ from bot.services.summaries import (
     TeamSummary,
     home_for,
 )
+from bot.services.summary_lines import Line, describe_person, describe_team
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
-TARGETS_SHOWN = 10
 NOT_KNOWN = (
     "sendbot does not know your Slack account yet, so there is nothing to show here. "
     "Please ask your SENDCO to add you (with the email address you use in Slack)."
@@ -81,72 +81,20 @@ def page_link(home: Home, base_url: str) -> Link | None:
 
 
 def person_lines(person: PersonSummary) -> list[str]:
-    """A person's own figures and what is waiting for them, in a few lines."""
-    lines = [f"*{person.period}*"]
-    if person.asked:
-        lines.append(
-            f"Questions answered: {person.answered} of {person.asked}, "
-            f"{person.correct} of them correct."
-        )
-    else:
-        lines.append("No questions have been sent to you yet this term.")
-    waiting = []
-    if person.questions_waiting:
-        waiting.append(_count(person.questions_waiting, "question") + " to answer")
-    if person.briefings_waiting:
-        titles = ", ".join(f"“{t}”" for t in person.briefings_waiting[:3])
-        more = len(person.briefings_waiting) - 3
-        titles += f" and {more} more" if more > 0 else ""
-        waiting.append(_count(len(person.briefings_waiting), "briefing") + f" to read ({titles})")
-    if waiting:
-        lines.append("*Waiting for you:* " + "; ".join(waiting) + ".")
-    else:
-        lines.append("Nothing is waiting for you. Thank you!")
-    if person.due:
-        lines.append(
-            f"{_count(person.due, 'question')} due for review come first in your next quiz."
-        )
-    if person.targets:
-        lines.append("*Your targets*")
-        for target in person.targets[:TARGETS_SHOWN]:
-            lines.append(f"• {target.description}: {target.so_far}, {target.status}")
-        if len(person.targets) > TARGETS_SHOWN:
-            lines.append(f"…and {len(person.targets) - TARGETS_SHOWN} more on your progress page.")
-    else:
-        lines.append("No targets yet; your line manager agrees them with you.")
-    return lines
+    """A person's own figures and what is waiting for them, as mrkdwn lines."""
+    return [_mrkdwn(line) for line in describe_person(person)]
 
 
 def team_section(team: TeamSummary) -> tuple[str, list[str]]:
-    """A team's figures in totals, and at most a few names: the furthest behind."""
-    heading = "The school" if team.whole_school else "Your team"
-    lines = [f"*{team.period}*: {_count(team.people, 'person', 'people')}"]
-    if team.asked:
-        answered = f"Questions answered: {team.answered} of {team.asked}"
-        answered += f" ({_percent(team.answered, team.asked)})"
-        if team.answered:
-            answered += f"; correct: {team.correct} ({_percent(team.correct, team.answered)})"
-        lines.append(answered + ".")
-    lines.append(
-        f"{team.all_answered} answered everything they were asked; "
-        f"{team.behind_total} have questions waiting; "
-        f"{team.nothing_asked} not asked anything yet."
-    )
-    if team.target_statuses:
-        order = ("on track", "at risk", "met", "missed", "not started")
-        counts = [f"{team.target_statuses[s]} {s}" for s in order if s in team.target_statuses]
-        lines.append("Targets: " + ", ".join(counts) + ".")
-    if team.behind:
-        lines.append("*Furthest behind*")
-        for person in team.behind:
-            lines.append(
-                f"• {person.name}: answered {person.answered} of {person.asked}, "
-                f"{person.correct} correct"
-            )
-        hidden = team.behind_total - len(team.behind)
-        if hidden > 0:
-            lines.append(f"…and {hidden} more on the team page.")
-    return heading, lines
+    """A team's heading and figures, as mrkdwn lines."""
+    heading, lines = describe_team(team)
+    return heading, [_mrkdwn(line) for line in lines]
+
+
+def _mrkdwn(line: Line) -> str:
+    # Slack's bold needs the asterisks next to the words; callers escape the result.
+    text = f"*{line.bold}*{line.text}" if line.bold else line.text
+    return f"• {text}" if line.item else text
 
 
 def briefing_lines(briefings: list[BriefingSummary]) -> list[str]:
@@ -170,12 +118,3 @@ def briefing_lines(briefings: list[BriefingSummary]) -> list[str]:
             more = b.not_reached_total - len(b.not_reached)
             lines.append(f"    Not reached: {names}" + (f"; and {more} more." if more > 0 else "."))
     return lines
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else many or one + 's'}"
-
-
-def _percent(part: int, whole: int) -> str:
-    # Rounded down, as the web pages do, so 89.9% never shows as 90%.
-    return f"{part * 100 // whole}%" if whole else "-"

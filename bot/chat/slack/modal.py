@@ -183,6 +183,8 @@ async def _post(wiring: Wiring, user: str, raw: str) -> str:
 def posted_text(posted: Posted, written: WrittenBriefing) -> str:
     """The SENDCO's confirmation, in words."""
     who = ", ".join(written.audience)
+    if posted.repeated:
+        return f"“{posted.title}” was posted when Send was first pressed, so it was not sent again."
     if posted.planned == 0:
         return (
             f"“{posted.title}” is stored, but nobody new is in its audience ({who}), so it "

@@ -37,6 +37,19 @@ TEAMS_USER_ID = "teams_user_id"  # the "29:..." id; the Entra object id is platf
 
 NOT_INSTALLED = "sendbot is not installed for them in Teams"
 NEVER_SEEN = "sendbot has no Teams conversation with them yet (the app is not installed for them)"
+# A person matched by email whom Teams would not open a conversation with: said for the SENDCO,
+# with what IT can do, which depends on whether sendbot installs itself (TEAMS_INSTALL_FOR_STAFF).
+NOT_INSTALLED_ASK_IT = (
+    "sendbot is not installed for them in Teams; ask IT to install it for them (or for all "
+    "staff through a Teams setup policy), or to turn on TEAMS_INSTALL_FOR_STAFF"
+)
+NOT_INSTALLED_YET = (
+    "sendbot is not installed for them in Teams yet; it installs itself for staff once a day, "
+    "and Teams can take a few hours to finish"
+)
+# Teams' documented global address for proactive messages, for people sendbot has never heard
+# from (TEAMS_SERVICE_URL); Teams sends on to the tenant's region.
+GLOBAL_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 
 # Teams' limits per bot per conversation, for sends and updates: (seconds, most in them).
 CONVERSATION_WINDOWS: tuple[tuple[float, int], ...] = (
@@ -141,7 +154,7 @@ class TeamsChat:
     platform = PLATFORM
     # A conversation opened while sending is kept on the person's identity (the dispatcher
     # does this), so later sends go straight to it.
-    remember_keys = ("conversation_id",)
+    remember_keys = (CONVERSATION_ID, SERVICE_URL)
 
     def __init__(
         self,
@@ -153,11 +166,19 @@ class TeamsChat:
         max_in_flight: int = 16,
         time_scale: float = 1.0,
         request_timeout: float = 15.0,
+        service_url: str | None = None,
+        installs_for_staff: bool = False,
     ) -> None:
         """`bot_id` is the app registration's client id (TEAMS_CLIENT_ID), `tenant_id` the
         school's (TEAMS_TENANT_ID), `requests_per_second` the tenant allowance
         (TEAMS_REQUESTS_PER_SECOND). `time_scale` is how many times faster Teams' clock runs
-        than ours: 1 for Teams, more for the fake Teams in the tests."""
+        than ours: 1 for Teams, more for the fake Teams in the tests.
+
+        `service_url` (TEAMS_SERVICE_URL) is where to open a conversation with someone matched
+        by email who has no stored one; a service URL seen on anyone else's stored conversation
+        is preferred, as it is the tenant's own region. None: such people are not tried.
+        `installs_for_staff` (TEAMS_INSTALL_FOR_STAFF) only changes what the SENDCO is told
+        when Teams says the app is not installed for them."""
         self.tokens = tokens
         self.bot_id = bot_id
         self.tenant_id = tenant_id
@@ -177,6 +198,9 @@ class TeamsChat:
         # Conversations this process created or learnt, by the person's Entra object id.
         self._conversation_ids: dict[str, str] = {}
         self._opening = Locks()
+        self.service_url = service_url
+        self._seen_service_url: str | None = None
+        self._not_installed = NOT_INSTALLED_YET if installs_for_staff else NOT_INSTALLED_ASK_IT
         # Sends this process has made, by key: a retried send returns the first message.
         self._sent: OrderedDict[str, MessageRef] = OrderedDict()
 
@@ -195,11 +219,21 @@ class TeamsChat:
         extra = recipient.extra
         if extra.get("unreachable"):
             raise NotReachable(str(extra["unreachable"]))
-        service_url = extra.get(SERVICE_URL)
-        if not isinstance(service_url, str) or not service_url:
+        stored = extra.get(SERVICE_URL)
+        if isinstance(stored, str) and stored:
+            service_url = self._seen_service_url = stored
+        elif self.service_url:
+            service_url = self._seen_service_url or self.service_url
+        else:
             raise NotReachable(NEVER_SEEN)
         activity = _card_activity(message)
-        conversation_id = await self._conversation(recipient, service_url)
+        try:
+            conversation_id = await self._conversation(recipient, service_url)
+        except NotReachable as exc:
+            if service_url == stored or exc.reason != NOT_INSTALLED:
+                raise
+            # Matched by email but never heard from: say what would let sendbot reach them.
+            raise NotReachable(self._not_installed) from exc
         try:
             activity_id = await self._post(service_url, conversation_id, activity)
         except ConversationGone:

@@ -17,6 +17,7 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 # Teams renders schema 1.5 at most; Action.Execute needs 1.4 or later.
 VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 # Teams refuses bot messages above about 100 KB; a card this size leaves room for the activity
 # around it and for \u-escaped non-ASCII text.
 MAX_CARD_BYTES = 28_000
@@ -94,6 +95,11 @@ def render(message: Message) -> dict[str, Any]:
 def render_invoke_response(card: dict[str, Any]) -> dict[str, Any]:
     """The answer to an adaptiveCard/action invoke that replaces the pressed card with `card`."""
     return {"statusCode": 200, "type": CONTENT_TYPE, "value": card}
+
+
+def render_message_response(text: str) -> dict[str, Any]:
+    """The answer to an adaptiveCard/action invoke that leaves the card and shows `text`."""
+    return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": text}
 
 
 def welcome_card(

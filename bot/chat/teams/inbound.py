@@ -5,8 +5,10 @@
   outcome has no new card, leaves the card as it is and shows the notice.
 - An `Action.Submit` press (a message with a value) goes the same way; the pressed card is
   updated through the Teams port (Inbound does that) and the person gets a short reply.
-- A typed word gets a short reply: `help` lists the commands; `me`, `team` and `brief` are not
-  built for Teams yet and say so; anything else gets the help text.
+- A press on the SENDCO's briefing cards (a verb starting "brief.") goes to TeamsCommands
+  first, since its data is not an Interaction; the answer replaces the card.
+- A typed word gets a short reply: `help` lists the commands; `me`, `team` and `brief` are
+  answered by TeamsCommands; anything else gets the help text.
 - An install (installationUpdate "add") stores the conversation reference and sends the welcome
   card; a conversationUpdate only stores the reference, since Teams sends both on an install
   and the welcome should come once. A removal marks the person not reached.
@@ -32,7 +34,15 @@ from bot.chat.teams.activities import (
     command_from_activity,
     interaction_from_activity,
 )
-from bot.chat.teams.cards import CONTENT_TYPE, escape, render, render_invoke_response, welcome_card
+from bot.chat.teams.cards import (
+    CONTENT_TYPE,
+    escape,
+    render,
+    render_invoke_response,
+    render_message_response,
+    welcome_card,
+)
+from bot.chat.teams.commands import COMMANDS, TeamsCommands, is_brief_press
 from bot.chat.teams.tokens import ConnectorTokens
 from bot.services.chat_port import Outcome
 from bot.services.errors import apology
@@ -49,13 +59,10 @@ HELP = (
     "- **team**: your team's progress, if you manage a team\n"
     "- **brief**: write a briefing (the SENDCO only)"
 )
-SOON = "“{command}” is coming to sendbot in Teams soon. Until then, use sendbot's web pages."
 UNKNOWN = "Sorry, I do not know “{word}”.\n\n" + HELP
 BUSY = "Your press is being recorded; please wait a moment."
-MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 # Teams redelivers within minutes; remember answers a little longer.
 REMEMBER_SECONDS = 15 * 60
-COMMANDS_SOON = ("me", "team", "brief")
 
 
 @dataclass(frozen=True)
@@ -128,10 +135,12 @@ class TeamsInbound:
         inbound: Inbound,
         replier: Replier,
         clock: Callable[[], float] = time.monotonic,
+        base_url: str = "",
     ) -> None:
         self.inbound = inbound
         self.replier = replier
         self.cache = AnswerCache(clock=clock)
+        self.commands = TeamsCommands(inbound.db, inbound.clock, base_url)
 
     async def handle(self, activity: Mapping[str, Any]) -> Answer:
         try:
@@ -150,20 +159,22 @@ class TeamsInbound:
             self.cache.forget(key)
             notice = apology("handling a Teams activity")
             if activity.get("type") == "invoke":
-                return Answer(200, _message_response(notice))
+                return Answer(200, render_message_response(notice))
             return Answer(500, {"error": notice})
         self.cache.answered(key, answer)
         return answer
 
     async def _answer(self, activity: Mapping[str, Any]) -> Answer:
         kind = activity.get("type")
+        if is_brief_press(activity):
+            return Answer(200, await self.commands.press(activity))
         if kind in ("invoke", "message"):
             try:
                 interaction = interaction_from_activity(activity)
             except MalformedActivity as exc:
                 log.warning("an unreadable Teams press: %s", exc)
                 if kind == "invoke":
-                    return Answer(200, _message_response(UNREADABLE))
+                    return Answer(200, render_message_response(UNREADABLE))
                 await self._say(activity, UNREADABLE)
                 return Answer()
             if interaction is not None and kind == "invoke":
@@ -195,8 +206,11 @@ class TeamsInbound:
         command = command_from_activity(activity)
         if command is None or command == "help":
             text = HELP
-        elif command in COMMANDS_SOON:
-            text = SOON.format(command=command)
+        elif command in COMMANDS:
+            aad_id = (activity.get("from") or {}).get("aadObjectId")
+            user_id = aad_id if isinstance(aad_id, str) else ""
+            await self._send(activity, await self.commands.reply(command, user_id))
+            return
         else:
             text = UNKNOWN.format(word=escape(command[:40]))
         await self._say(activity, text)
@@ -241,7 +255,7 @@ class TeamsInbound:
 def _invoke_answer(outcome: Outcome) -> dict[str, Any]:
     if outcome.updated is None:
         # No new card: the pressed card stays as it was and Teams shows the notice.
-        return _message_response(outcome.notice or DONE)
+        return render_message_response(outcome.notice or DONE)
     card = render(outcome.updated)
     if outcome.notice:
         note = {"type": "TextBlock", "text": escape(outcome.notice), "wrap": True}
@@ -249,13 +263,9 @@ def _invoke_answer(outcome: Outcome) -> dict[str, Any]:
     return render_invoke_response(card)
 
 
-def _message_response(text: str) -> dict[str, Any]:
-    return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": text}
-
-
 def _busy(activity: Mapping[str, Any]) -> Answer:
     if activity.get("type") == "invoke":
-        return Answer(200, _message_response(BUSY))
+        return Answer(200, render_message_response(BUSY))
     return Answer()
 
 

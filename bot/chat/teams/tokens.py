@@ -1,4 +1,5 @@
-"""Access tokens for the Bot Connector, from the Agents SDK's msal connection (client credentials).
+"""Access tokens for the Bot Connector and Microsoft Graph, from the Agents SDK's msal connection
+(client credentials).
 
 msal keeps a token until about five minutes before it expires and then fetches another, but each
 ask costs a hop to a worker thread (msal is synchronous), so the token is also kept here for a few
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from urllib.parse import urlsplit
 
 from microsoft_agents.authentication.msal import MsalAuth
 from microsoft_agents.hosting.core import AgentAuthConfiguration
@@ -33,11 +35,24 @@ def auth_configuration(
     )
 
 
-class ConnectorTokens:
-    """Hands out a current Bot Connector token; one msal request at a time."""
+def graph_resource(graph_url: str) -> str:
+    """The resource a Graph token is asked for: Graph's own host (TEAMS_GRAPH_URL without its
+    version), so a government cloud's Graph gets a token meant for it."""
+    parts = urlsplit(graph_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
-    def __init__(self, auth: MsalAuth, keep_seconds: float = KEEP_SECONDS) -> None:
+
+class AccessTokens:
+    """Hands out a current app-only token for one resource; one msal request at a time."""
+
+    def __init__(
+        self, auth: MsalAuth, resource: str, scope: str = "", keep_seconds: float = KEEP_SECONDS
+    ) -> None:
+        """`scope` defaults to the resource's `/.default`, the only scope client credentials
+        may ask for (it means every application permission an admin consented to)."""
         self.auth = auth
+        self.resource = resource
+        self.scope = scope or f"{resource.rstrip('/')}/.default"
         self.keep_seconds = keep_seconds
         self._token = ""
         self._fetched = 0.0
@@ -51,10 +66,17 @@ class ConnectorTokens:
         async with self._lock:
             if force_refresh or not self._token or self._stale():
                 self._token = await self.auth.get_access_token(
-                    CONNECTOR_RESOURCE, [CONNECTOR_SCOPE], force_refresh=force_refresh
+                    self.resource, [self.scope], force_refresh=force_refresh
                 )
                 self._fetched = time.monotonic()
             return self._token
 
     def _stale(self) -> bool:
         return time.monotonic() - self._fetched > self.keep_seconds
+
+
+class ConnectorTokens(AccessTokens):
+    """Hands out a current Bot Connector token."""
+
+    def __init__(self, auth: MsalAuth, keep_seconds: float = KEEP_SECONDS) -> None:
+        super().__init__(auth, CONNECTOR_RESOURCE, CONNECTOR_SCOPE, keep_seconds)

@@ -1,0 +1,146 @@
+"""`sendbot import-register`, `sendbot import-teaching` and `sendbot privacy erase-pupil`.
+
+What these print holds counts, line numbers and column headings only, never a pupil's data.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from bot.bootstrap import Sendbot
+from bot.cli.common import SchoolName, in_one_transaction
+from bot.services.register_files import (
+    MAX_BYTES,
+    import_register_file,
+    import_teaching_file,
+    too_large,
+)
+from bot.services.register_retention import erase_pupil
+from bot.services.schools import find_school
+
+
+def register(app: typer.Typer) -> None:
+    """Add the register commands and the privacy group."""
+
+    @app.command("import-register")
+    def import_register_command(
+        file: Annotated[
+            Path,
+            typer.Argument(
+                exists=True,
+                dir_okay=False,
+                readable=True,
+                help="The SEN register exported from the MIS (CSV or Excel .xlsx).",
+            ),
+        ],
+        mapping: Annotated[
+            Path | None,
+            typer.Option(
+                "--mapping",
+                exists=True,
+                dir_okay=False,
+                readable=True,
+                help="The school's mapping file, for an MIS sendbot has no preset for.",
+            ),
+        ] = None,
+        confirm_partial: Annotated[
+            bool,
+            typer.Option(
+                "--confirm-partial",
+                help="Import even though it takes many pupils off the register at once.",
+            ),
+        ] = False,
+        now: Annotated[
+            bool,
+            typer.Option("--now", help="Send the alerts at once, even outside school hours."),
+        ] = False,
+        school: SchoolName = None,
+    ) -> None:
+        """Import the SEN register; every line is checked first, and a bad file changes nothing.
+
+        Staff who teach a pupil whose place on the register changed are told at their next
+        sending moment. The school's first import only sets where things stand."""
+        data = _read(file)
+        mapping_data = _read(mapping, "mapping file") if mapping else None
+
+        def work(session: Session, app: Sendbot) -> str:
+            return str(
+                import_register_file(
+                    session,
+                    find_school(session, school),
+                    data,
+                    file_name=file.name,
+                    mapping_data=mapping_data,
+                    by=None,
+                    now=app.clock.now(),
+                    confirm_partial=confirm_partial,
+                    platform=app.platform,
+                    send_now=now,
+                )
+            )
+
+        typer.echo(in_one_transaction(work, "importing the register"))
+
+    @app.command("import-teaching")
+    def import_teaching_command(
+        file: Annotated[
+            Path,
+            typer.Argument(
+                exists=True,
+                dir_okay=False,
+                readable=True,
+                help="Teaching groups from the MIS: group, staff email, pupil id, role.",
+            ),
+        ],
+        school: SchoolName = None,
+    ) -> None:
+        """Replace who teaches whom; a file with any bad line changes nothing."""
+        data = _read(file)
+
+        def work(session: Session, app: Sendbot) -> str:
+            return str(
+                import_teaching_file(
+                    session, find_school(session, school), data, by=None, now=app.clock.now()
+                )
+            )
+
+        typer.echo(in_one_transaction(work, "importing teaching groups"))
+
+    privacy_app = typer.Typer(help="Pupil data and its erasure.", no_args_is_help=True)
+
+    @privacy_app.command("erase-pupil")
+    def erase_pupil_command(
+        mis_id: Annotated[str, typer.Argument(help="The pupil's id in the MIS.")],
+        school: SchoolName = None,
+    ) -> None:
+        """Erase one pupil's name, UPN and profile link now; counts in reports stay."""
+
+        def work(session: Session, app: Sendbot) -> int:
+            pupil = erase_pupil(
+                session, find_school(session, school), mis_id, None, app.clock.now()
+            )
+            return pupil.id  # type: ignore[return-value]
+
+        erased = in_one_transaction(work, "erasing a pupil")
+        typer.echo(f"Erased: pupil record {erased} keeps no name, UPN, MIS id or profile link.")
+
+    app.add_typer(privacy_app, name="privacy")
+
+
+def _read(path: Path, what: str = "file") -> bytes:
+    """The file's bytes; one over the size limit is refused before it is read."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        print(too_large(size, what), file=sys.stderr)
+        raise typer.Exit(1)
+    with path.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:  # it grew while we looked
+        print(too_large(len(data), what), file=sys.stderr)
+        raise typer.Exit(1)
+    return data

@@ -1,0 +1,109 @@
+"""Finds the columns of a register export from its header: a preset's headings or a mapping's.
+
+`find_columns(line, header, mapping) -> (preset, positions, problems)`. Messages about a header
+that matches nothing never quote it, since it may be a pupil's row in a file with no header.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.content.register_columns import (
+    FIELDS,
+    MAPPING_PRESET,
+    PRESETS,
+    REQUIRED,
+    preset_headings,
+)
+from bot.content.register_mapping import RegisterMapping
+from bot.content.tabular import Problem, locate_columns, squeeze
+
+MAPPING_ADVICE = (
+    "sendbot knows the exports of SIMS, Arbor, Bromcom and Wonde. If your MIS names this "
+    "column differently, give its heading in a mapping file (see docs/register-import.md)."
+)
+
+
+def find_columns(
+    line: int, header: list[str], mapping: RegisterMapping | None
+) -> tuple[str, dict[str, int], list[Problem]]:
+    """The preset whose headings fit best, where each field is, and problems with the header."""
+    if mapping is not None:
+        candidates = {MAPPING_PRESET: mapping.accepted()}
+    else:
+        candidates = {name: preset_headings(name) for name in PRESETS}
+    fits = []
+    for name, accepted in candidates.items():
+        positions, repeats = locate_columns(header, accepted)
+        missing = [field for field in REQUIRED if field not in positions]
+        fits.append((len(missing), -len(positions), name, positions, repeats, missing))
+    # Fewest required columns missing, then most columns found; the first preset wins a tie.
+    _, _, preset, positions, repeats, missing = min(fits, key=lambda fit: fit[:2])
+    problems = [
+        Problem(
+            line,
+            header[index].strip(),
+            f'This is the same column as "{header[positions[field]].strip()}"; keep one of them.',
+        )
+        for index, field in repeats
+    ]
+    if missing:
+        problems.extend(_missing_columns(line, header, preset, positions, missing, mapping))
+        preset = preset if positions else ""
+    return preset, positions, problems
+
+
+def _missing_columns(
+    line: int,
+    header: list[str],
+    preset: str,
+    positions: dict[str, int],
+    missing: list[str],
+    mapping: RegisterMapping | None,
+) -> list[Problem]:
+    one_cell = [cell.strip() for cell in header if cell.strip()]
+    separator = _odd_separator(one_cell[0]) if len(one_cell) == 1 else ""
+    if separator:
+        return [
+            Problem(
+                line,
+                "",
+                f'The columns seem to be separated by "{separator}". sendbot reads columns '
+                'separated by commas, semicolons or tabs: save the file from Excel as "CSV '
+                'UTF-8 (Comma delimited)".',
+            )
+        ]
+    # A header that matches nothing may be a pupil's row (no header at all): never echo it.
+    found = (
+        "Headings found: " + ", ".join(f'"{cell}"' for cell in one_cell) + ". "
+        if positions
+        else "None of the headings on this line is one sendbot knows; the first line must name "
+        "the columns. "
+    )
+    problems = []
+    for field in missing:
+        if mapping is not None:
+            expected = f'the mapping file names it "{mapping.columns[field]}"'
+        else:
+            named = " or ".join(f'"{heading}"' for heading in PRESETS[preset][field])
+            expected = f"a {preset} export calls it {named}"
+        problems.append(
+            Problem(
+                line,
+                FIELDS[field],
+                f"There is no {FIELDS[field]} column ({expected}). {found}"
+                + ("" if mapping else MAPPING_ADVICE),
+            )
+        )
+    return problems
+
+
+def _odd_separator(cell: str) -> str:
+    """The character a one-cell header is split by, if splitting by it shows known headings."""
+    known = {name for accepted in map(preset_headings, PRESETS) for v in accepted.values()
+             for name in v}  # fmt: skip
+    for separator in sorted(set(re.findall(r"[^\w\s]", cell))):
+        parts = [squeeze(part) for part in cell.split(separator)]
+        if len(parts) >= 3 and sum(part in known for part in parts) >= 2:
+            return separator
+    return ""

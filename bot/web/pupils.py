@@ -1,0 +1,85 @@
+"""The signed-in pupil page, an alert's list of pupils, and "I've read the profile" on the web."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.services.profile_reads import read_on_web
+from bot.services.pupil_pages import Refused, view_alert, view_pupil
+from bot.storage.school import School
+from bot.web.deps import CurrentUser, SendbotDep
+from bot.web.templating import templates
+
+router = APIRouter()
+
+# Where the read button may send the person back to: one of these pages, nowhere else.
+_BACK = re.compile(r"^/(pupils|alerts)/\d+$")
+
+
+@router.get("/pupils/{pupil_id}", response_class=HTMLResponse)
+def pupil(request: Request, sendbot: SendbotDep, user: CurrentUser, pupil_id: int) -> Response:
+    """One pupil's register details and profile link, for staff linked to them (audited)."""
+    now = sendbot.clock.now()
+    view = sendbot.db.work(lambda s: view_pupil(s, user, pupil_id, now))
+    if view is None:
+        raise HTTPException(404, "There is no such pupil.")
+    if isinstance(view, Refused):
+        raise HTTPException(403, view.reason)
+    notice = request.session.pop("notice", "")
+    timezone = _timezone(sendbot, user.school_id)
+    return templates.TemplateResponse(
+        request,
+        "pupil.html",
+        {"user": user, "view": view, "notice": notice, "timezone": timezone},
+    )
+
+
+@router.post("/pupils/{pupil_id}/read")
+def read(
+    request: Request,
+    sendbot: SendbotDep,
+    user: CurrentUser,
+    pupil_id: int,
+    back: str = Form(""),
+) -> Response:
+    """Record that the signed-in person has read this pupil's profile (their own alerts only)."""
+    now = sendbot.clock.now()
+    marked = sendbot.db.work(lambda s: read_on_web(s, user, pupil_id, now))
+    request.session["notice"] = (
+        "Thanks: recorded that you have read the profile."
+        if marked
+        else "There was nothing waiting for you to read here; nothing changed."
+    )
+    target = back if _BACK.match(back) else f"/pupils/{pupil_id}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/alerts/{alert_id}", response_class=HTMLResponse)
+def alert(request: Request, sendbot: SendbotDep, user: CurrentUser, alert_id: int) -> Response:
+    """The pupils of one register alert, each with a read button (its recipient, the SENDCO)."""
+    now = sendbot.clock.now()
+    view = sendbot.db.work(lambda s: view_alert(s, user, alert_id, now))
+    if view is None:
+        raise HTTPException(404, "There is no such alert.")
+    if isinstance(view, Refused):
+        raise HTTPException(403, view.reason)
+    notice = request.session.pop("notice", "")
+    return templates.TemplateResponse(
+        request,
+        "alert_pupils.html",
+        {
+            "user": user,
+            "view": view,
+            "notice": notice,
+            "mine": view.recipient_id == user.id,
+            "timezone": _timezone(sendbot, user.school_id),
+        },
+    )
+
+
+def _timezone(sendbot: SendbotDep, school_id: int) -> str:
+    school = sendbot.db.work(lambda s: s.get(School, school_id))
+    return school.timezone if school else "Europe/London"
