@@ -130,18 +130,14 @@ def plan_briefing(
             now if send_now else next_sending_moment(calendar, availability_of(person), earliest)
         )
         planned.append(
-            PlannedDelivery(
-                school_id=school.id,  # type: ignore[arg-type]
-                staff_id=person.id,
-                kind=KIND,
-                subject_id=briefing.id,
-                platform=platform,
-                not_before=moment or now,
-                status="pending" if moment else "not_reached",
-                last_error=""
-                if moment
-                else "no school day on which this person works in the "
-                "next year (check their working days, pause and the term dates)",
+            PlannedDelivery.at_moment(
+                school.id,  # type: ignore[arg-type]
+                person.id,
+                KIND,
+                briefing.id,
+                platform,
+                moment,
+                now,
             )
         )
     created = plan(session, planned)

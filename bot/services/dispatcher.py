@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from bot.services.chat_port import ChatPort, Message, NotReachable, Recipient, TemporaryFailure
 from bot.services.clock import Clock
-from bot.services.outbox import SendResult, claim_due, record, retry_delay
+from bot.services.outbox import SendResult, claim_due, record, release, retry_delay
 from bot.services.renderers import ON_SENT, RENDERERS, absolute_links
 from bot.storage.database import Database
 from bot.storage.staff import ChatIdentity, Staff
@@ -85,25 +85,61 @@ class Dispatcher:
         self._gates: dict[str, asyncio.Semaphore] = {}
 
     async def drain(self, max_batches: int | None = None) -> DrainReport:
-        """Send batches until nothing is due (or `max_batches`, or a stop is asked for)."""
+        """Send batches until nothing is due (or `max_batches`, or a stop is asked for).
+
+        Two batches overlap: the next is claimed and starts going out while the last one's
+        tail is still sending, and each batch is recorded while the next sends. A pause between
+        batches is sending time that a per-second allowance (Teams') cannot make up later.
+        A person's sends are chained across batches, so their messages still go in order."""
         report = DrainReport()
         batches = 0
         # Semaphores belong to one event loop; a drain runs inside one, so it makes its own.
         self._gates = {}
-        while not self.stopping and (max_batches is None or batches < max_batches):
-            now = self.clock.now()
-            jobs = await self.db.run(lambda session, now=now: self._claim(session, now))
-            if not jobs:
-                break
-            results = await self._send_batch(jobs)
-            done = self.clock.now()
-            await self.db.run(
-                lambda session, j=jobs, r=list(results), t=done: self._record(session, j, r, t)
-            )
-            for result in results:
-                report.add(result.status)
-            batches += 1
+        tails: dict[tuple[str, str], asyncio.Future[list[SendResult]]] = {}
+        jobs = await self._claim_now() if not self.stopping else []
+        current = asyncio.ensure_future(self._send_batch(jobs, tails)) if jobs else None
+        recording: asyncio.Future[None] | None = None
+        unsent: list[Job] = []
+        try:
+            while current is not None:
+                batches += 1
+                following: asyncio.Future[list[SendResult]] | None = None
+                next_jobs: list[Job] = []
+                if not self.stopping and (max_batches is None or batches < max_batches):
+                    next_jobs = await self._claim_now()
+                    if next_jobs and self.stopping:
+                        unsent, next_jobs = next_jobs, []
+                    elif next_jobs:
+                        following = asyncio.ensure_future(self._send_batch(next_jobs, tails))
+                results = await current
+                if recording is not None:
+                    await recording
+                done = self.clock.now()
+                recording = asyncio.ensure_future(
+                    self.db.run(
+                        lambda session, j=jobs, r=list(results), t=done: self._record(
+                            session, j, r, t
+                        )
+                    )
+                )
+                for result in results:
+                    report.add(result.status)
+                for key in [k for k, tail in tails.items() if tail.done()]:
+                    del tails[key]
+                jobs, current = next_jobs, following
+        finally:
+            if recording is not None:
+                await recording
+        if unsent:
+            # Claimed but not tried (a stop was asked for): back to the outbox for whoever
+            # runs next, rather than waiting out the lease.
+            ids = [job.delivery_id for job in unsent]
+            await self.db.run(lambda session: release(session, ids, self.worker_id))
         return report
+
+    async def _claim_now(self) -> list[Job]:
+        now = self.clock.now()
+        return await self.db.run(lambda session: self._claim(session, now))
 
     def _record(
         self, session: Session, jobs: list[Job], results: list[SendResult], now: datetime
@@ -192,17 +228,29 @@ class Dispatcher:
             )
         return jobs
 
-    async def _send_batch(self, jobs: list[Job]) -> list[SendResult]:
+    async def _send_batch(
+        self, jobs: list[Job], tails: dict[tuple[str, str], asyncio.Future[list[SendResult]]]
+    ) -> list[SendResult]:
         """Send to different people at once, but to each person in order (question 1 before 2)."""
         conversations: dict[tuple[str, str], list[Job]] = {}
         for job in jobs:
             who = job.recipient.platform_user_id if job.recipient else f"#{job.delivery_id}"
             conversations.setdefault((job.platform, who), []).append(job)
 
-        async def in_order(queue: list[Job]) -> list[SendResult]:
+        async def in_order(
+            queue: list[Job], before: asyncio.Future[list[SendResult]] | None
+        ) -> list[SendResult]:
+            if before is not None:
+                # The person's messages from the batch before go first; how they went does
+                # not matter here (each was recorded with its own batch).
+                await asyncio.wait([before])
             return [await self._send_within_limit(job) for job in queue]
 
-        done = await asyncio.gather(*(in_order(queue) for queue in conversations.values()))
+        queues = []
+        for key, queue in conversations.items():
+            queues.append(asyncio.ensure_future(in_order(queue, tails.get(key))))
+            tails[key] = queues[-1]
+        done = await asyncio.gather(*queues)
         by_id = {result.delivery_id: result for results in done for result in results}
         return [by_id[job.delivery_id] for job in jobs]
 

@@ -15,6 +15,12 @@ from bot.storage.outbox import Delivery
 PLAN_CHUNK = 500
 
 
+NO_SENDING_DAY = (
+    "no school day on which this person works in the next year (check their working days, "
+    "pause and the term dates)"
+)
+
+
 @dataclass(frozen=True)
 class PlannedDelivery:
     """A message one person should get, not before a given moment."""
@@ -31,6 +37,25 @@ class PlannedDelivery:
     @property
     def idempotency_key(self) -> str:
         return f"{self.kind}:{self.subject_id}:{self.staff_id}"
+
+    @classmethod
+    def at_moment(
+        cls,
+        school_id: int,
+        staff_id: int,
+        kind: str,
+        subject_id: int,
+        platform: str,
+        moment: datetime | None,
+        now: datetime,
+    ) -> PlannedDelivery:
+        """A delivery at the person's sending moment; with none ahead (no working day within a
+        year), planned as not reached with the reason, so the SENDCO sees who is missed."""
+        if moment is not None:
+            return cls(school_id, staff_id, kind, subject_id, platform, moment)
+        return cls(
+            school_id, staff_id, kind, subject_id, platform, now, "not_reached", NO_SENDING_DAY
+        )
 
 
 def plan(session: Session, planned: list[PlannedDelivery]) -> int:
@@ -102,6 +127,20 @@ def claim_due(
     return rows
 
 
+def release(session: Session, ids: list[int], worker: str) -> None:
+    """Hand back deliveries this worker claimed but did not try (it is stopping)."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.claimed_by == worker)  # type: ignore[union-attr]
+        .values(
+            status="pending",
+            claimed_by=None,
+            claimed_until=None,
+            attempts=Delivery.attempts - 1,
+        )
+    )
+
+
 @dataclass(frozen=True)
 class SendResult:
     """What became of one claimed delivery."""
@@ -135,6 +174,8 @@ def record(session: Session, results: list[SendResult], now: datetime, worker: s
 
 
 def retry_delay(attempts: int, base_seconds: float, retry_after: float | None) -> timedelta:
-    """Exponential backoff from the base, or the platform's Retry-After when it is longer."""
-    backoff = base_seconds * 2 ** max(attempts - 1, 0)
-    return timedelta(seconds=max(backoff, retry_after or 0.0))
+    """The platform's Retry-After when it gave one (it knows when its limit resets: waiting
+    longer only slows a fan-out down), else exponential backoff from the base."""
+    if retry_after is not None:
+        return timedelta(seconds=max(retry_after, 0.0))
+    return timedelta(seconds=base_seconds * 2 ** max(attempts - 1, 0))

@@ -97,18 +97,14 @@ def plan_alerts(
             else next_sending_moment(calendar, availability_of(people[staff_id]), now)
         )
         planned.append(
-            PlannedDelivery(
-                school_id=school.id,  # type: ignore[arg-type]
-                staff_id=staff_id,
-                kind=ALERT,
-                subject_id=alert_ids[staff_id],
-                platform=platform,
-                not_before=moment or now,
-                status="pending" if moment else "not_reached",
-                last_error=""
-                if moment
-                else "no school day on which this person works in the "
-                "next year (check their working days, pause and the term dates)",
+            PlannedDelivery.at_moment(
+                school.id,  # type: ignore[arg-type]
+                staff_id,
+                ALERT,
+                alert_ids[staff_id],
+                platform,
+                moment,
+                now,
             )
         )
     plan(session, planned)

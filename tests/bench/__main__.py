@@ -8,7 +8,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.bench import fanout, round_planning, slack_fanout, spacing_sim, teams_fanout
+from tests.bench import (
+    fanout,
+    register_import,
+    round_planning,
+    slack_fanout,
+    spacing_sim,
+    teams_fanout,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = {
@@ -17,6 +24,7 @@ SECTIONS = {
     "spacing": spacing_sim.section,
     "slack": slack_fanout.section,
     "teams": teams_fanout.section,
+    "register": register_import.section,
 }
 
 

@@ -26,6 +26,7 @@ from bot.services.chat_port import ChatPort, Message, MessageRef, Recipient
 from bot.storage.staff import ChatIdentity, Staff
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.teams_activities import card_action_activity
+from tests.fakes.teams_cards import card_actions
 from tests.fakes.teams_connector import FakeTeams
 from tests.integration.webapp import SLACK_SIGNING_SECRET
 
@@ -276,7 +277,7 @@ class TeamsHarness:
         if key not in self._pressed:
             self._pressed[key] = next(
                 a
-                for a in _actions(self._card(ref))
+                for a in card_actions(self._card(ref))
                 if a.get("type") == EXECUTE and a.get("data", {}).get("value") == value
             )
         action = self._pressed[key]
@@ -285,7 +286,7 @@ class TeamsHarness:
     def submit(self, staff_id: int, ref: MessageRef, ticked: list[int]) -> str:
         card = self._card(ref)
         submit = next(
-            a for a in _actions(card) if a.get("type") == EXECUTE and FORM in a.get("data", {})
+            a for a in card_actions(card) if a.get("type") == EXECUTE and FORM in a.get("data", {})
         )
         boxes = next(e for e in _elements(card) if e.get("type") == "Input.ChoiceSet")
         values = [c["value"] for c in boxes["choices"] if int(c["value"]) in ticked]
@@ -434,10 +435,6 @@ def _elements(element: Any) -> list[dict[str, Any]]:
         for item in element:
             found.extend(_elements(item))
     return found
-
-
-def _actions(card: dict[str, Any]) -> list[dict[str, Any]]:
-    return [e for e in _elements(card) if str(e.get("type", "")).startswith("Action.")]
 
 
 def seen_from_card(card: dict[str, Any]) -> Seen:

@@ -40,14 +40,20 @@ class Running:
         return self.process.wait(timeout=timeout)
 
 
-def start(workdir: Path, env: dict[str, str], wait_healthy: bool = True) -> Running:
-    """Run `sendbot run` in workdir with these settings; wait until /healthz says ok."""
+def start(
+    workdir: Path,
+    env: dict[str, str],
+    wait_healthy: bool = True,
+    command: list[str] | None = None,
+) -> Running:
+    """Run `sendbot run` in workdir with these settings; wait until /healthz says ok.
+    `command` replaces `python -m bot.cli run` (a launcher that points SDKs at fakes first)."""
     port = free_port()
     settings = {"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "INFO"} | env
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE", "DEMO"))}
     log_path = workdir / f"sendbot-{port}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
+        command or [sys.executable, "-m", "bot.cli", "run"],
         cwd=workdir,
         env=full_env | settings | {"PYTHONPATH": str(ROOT)},
         stdout=log_path.open("wb"),

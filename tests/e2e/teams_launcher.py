@@ -9,17 +9,12 @@ use; this applies them (the very same code, `sdk_redirected`) and then calls `bo
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
-
 from bot.cli import main as sendbot
-from tests.e2e.process import ROOT, Running, free_port
+from tests.e2e import process
+from tests.e2e.process import Running
 from tests.fakes.teams_identity import FakeIdentity
 from tests.fakes.teams_sdk import sdk_redirected
 
@@ -38,33 +33,8 @@ def command(identity: FakeIdentity, *sendbot_args: str) -> list[str]:
 
 
 def start(workdir: Path, env: dict[str, str], identity: FakeIdentity) -> Running:
-    """`sendbot run` in workdir with these settings, pointed at the identity; once healthy.
-
-    As tests/e2e/process.start, with the launcher in front of the command."""
-    port = free_port()
-    settings = {"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "INFO"} | env
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE", "DEMO"))}
-    log_path = workdir / f"sendbot-{port}.log"
-    process = subprocess.Popen(
-        command(identity, "run"),
-        cwd=workdir,
-        env=inherited | settings | {"PYTHONPATH": str(ROOT)},
-        stdout=log_path.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    running = Running(process, f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"sendbot exited early:\n{running.log()}")
-        try:
-            if httpx.get(f"{running.base_url}/healthz", timeout=2).status_code == 200:
-                return running
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    running.stop(signal.SIGKILL)
-    raise AssertionError(f"sendbot did not become healthy:\n{running.log()}")
+    """`sendbot run` in workdir with these settings, pointed at the identity; once healthy."""
+    return process.start(workdir, env, command=command(identity, "run"))
 
 
 def main(argv: list[str]) -> None:

@@ -24,7 +24,7 @@ from tests import factories
 from tests.e2e import teams_launcher
 from tests.e2e.process import ROOT
 from tests.fakes.teams_activities import card_action_activity, install_activity
-from tests.fakes.teams_cards import ADAPTIVE_CARD, _actions, card_problem
+from tests.fakes.teams_cards import ADAPTIVE_CARD, card_actions, card_problem
 from tests.fakes.teams_connector import FakeTeams
 from tests.fakes.teams_identity import FakeIdentity
 
@@ -69,7 +69,7 @@ def post(base_url: str, activity: dict[str, Any], token: str) -> httpx.Response:
 
 def execute_actions(element: Any) -> list[dict[str, Any]]:
     """Every Action.Execute in a card, as the fake Teams finds actions (fallbacks aside)."""
-    return [action for action in _actions(element) if action.get("type") == "Action.Execute"]
+    return [action for action in card_actions(element) if action.get("type") == "Action.Execute"]
 
 
 def got_it(card_activity: dict[str, Any]) -> dict[str, Any]:

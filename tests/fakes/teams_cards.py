@@ -63,21 +63,21 @@ def card_problem(card: Any) -> str | None:
         return f"version {version} is newer than Teams renders (1.5)"
     if not isinstance(card.get("body", []), list) or not isinstance(card.get("actions", []), list):
         return "body and actions must be lists"
-    for action in _actions(card):
+    for action in card_actions(card):
         if action.get("type") not in ACTIONS:
             return f"unknown action type {action.get('type')!r}"
     return None
 
 
-def _actions(element: Any) -> list[dict[str, Any]]:
+def card_actions(element: Any) -> list[dict[str, Any]]:
     """Every action anywhere in the card (in actions, ActionSets and ShowCard cards)."""
     found: list[dict[str, Any]] = []
     if isinstance(element, dict):
         for key, value in element.items():
             if key == "actions" and isinstance(value, list):
                 found.extend(a for a in value if isinstance(a, dict))
-            found.extend(_actions(value))
+            found.extend(card_actions(value))
     elif isinstance(element, list):
         for item in element:
-            found.extend(_actions(item))
+            found.extend(card_actions(item))
     return found

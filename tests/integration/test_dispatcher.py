@@ -76,7 +76,7 @@ def test_failures_are_retried_with_backoff_and_unreachable_people_are_marked(
     assert first.counts == {"sent": 1, "retry": 1, "not_reached": 1}
     assert platform.delivered == [(ann, "The graduated approach")]
     ben_row = db.work(lambda s: s.exec(select(Delivery).where(Delivery.status == "pending")).one())
-    # Retry-After (90 s) is longer than the first backoff (30 s), so it wins.
+    # The platform's Retry-After (90 s) is followed, not the first backoff (30 s).
     assert ben_row.not_before == clock.now() + timedelta(seconds=90)
     assert "rate limited" in ben_row.last_error
 
@@ -92,6 +92,90 @@ def test_failures_are_retried_with_backoff_and_unreachable_people_are_marked(
     assert [s for s, _a, _e in final] == ["not_reached", "sent", "sent"]
     assert ("not_reached", 1, "messages_tab_disabled") in final
     assert ("sent", 3, "reset") in [(s, a, e.split(": ")[-1]) for s, a, e in final]
+
+
+def test_a_short_retry_after_is_followed_rather_than_the_longer_backoff(
+    db: Database, clock: FixedClock
+) -> None:
+    _ann, ben, _cy = setup_three(db, clock)
+    platform = ScriptedPlatform({ben: [TemporaryFailure("429", retry_after=2)]})
+    policy = DispatchPolicy(batch_size=10, retry_base_seconds=30)
+    dispatcher = Dispatcher(db, {"local": platform}, clock, policy, "w1")
+    assert asyncio.run(dispatcher.drain()).counts == {"sent": 2, "retry": 1}
+    clock.moment += timedelta(seconds=2)
+    assert asyncio.run(dispatcher.drain()).counts == {"sent": 1}
+
+
+class StopsAfterFirst(ScriptedPlatform):
+    """Asks the dispatcher to stop as its first message goes out (a Ctrl-C mid fan-out)."""
+
+    dispatcher: Dispatcher
+
+    async def send(
+        self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False
+    ) -> MessageRef:
+        self.dispatcher.stopping = True
+        await asyncio.sleep(0.2)  # the next batch is claimed meanwhile
+        return await super().send(recipient, message, send_key, maybe_sent)
+
+
+def test_a_batch_claimed_ahead_is_handed_back_when_the_dispatcher_stops(
+    db: Database, clock: FixedClock
+) -> None:
+    setup_three(db, clock)
+    platform = StopsAfterFirst({})
+    policy = DispatchPolicy(batch_size=1)
+    dispatcher = Dispatcher(db, {"local": platform}, clock, policy, "w1")
+    platform.dispatcher = dispatcher
+    assert asyncio.run(dispatcher.drain()).counts == {"sent": 1}
+    after = sorted(statuses(db).values())
+    assert after == [("pending", 0, ""), ("pending", 0, ""), ("sent", 1, "")]
+    rows = db.work(lambda s: s.exec(select(Delivery)).all())
+    assert all(row.claimed_by is None for row in rows)
+
+
+class SlowFirst(ScriptedPlatform):
+    """Takes a while over the first message it is given; records what arrived, by key."""
+
+    max_in_flight = 4
+
+    async def send(
+        self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False
+    ) -> MessageRef:
+        if not self.delivered and not getattr(self, "slowed", False):
+            self.slowed = True
+            await asyncio.sleep(0.3)
+        self.delivered.append((recipient.platform_user_id, send_key))
+        return MessageRef("local", {"id": len(self.delivered)})
+
+
+def test_batches_overlap_but_each_persons_messages_keep_their_order(
+    db: Database, clock: FixedClock
+) -> None:
+    def setup(s):  # type: ignore[no-untyped-def]
+        school = factories.school(s)
+        people = [factories.person(s, school, name) for name in ("Ann Able", "Ben Busy")]
+        for n in range(3):
+            factories.briefing(s, school, clock.now(), slug=f"b{n}", send_on=clock.now().date())
+        return [p.email for p in people]
+
+    ann, ben = db.work(setup)
+    db.work(lambda s: plan_due_briefings(s, clock.now(), "local"))
+    keys = db.work(
+        lambda s: [d.idempotency_key for d in s.exec(select(Delivery).order_by(Delivery.id))]
+    )
+    platform = SlowFirst({})
+    dispatcher = Dispatcher(db, {"local": platform}, clock, DispatchPolicy(batch_size=1), "w1")
+    assert asyncio.run(dispatcher.drain()).counts == {"sent": 6}
+    first = keys[0]
+    who_first = next(who for who, key in platform.delivered if key == first)
+    other = ben if who_first == ann else ann
+    # The next batch went out while the first (slow) one was still sending...
+    assert platform.delivered[0][0] == other
+    # ...but nobody's messages overtook each other.
+    for person in (ann, ben):
+        theirs = [key for who, key in platform.delivered if who == person]
+        assert theirs == [key for key in keys if key in theirs] and len(theirs) == 3
 
 
 def test_a_delivery_is_given_up_after_the_last_attempt(db: Database, clock: FixedClock) -> None:
