@@ -32,6 +32,11 @@ def roles_from_text(stored: str) -> frozenset[Role]:
     return frozenset(Role(word) for word in stored.split()) | {Role.STAFF}
 
 
+def runs_the_school(stored: str) -> bool:
+    """The SENDCO or an admin: in sendbot they see and act for the whole school."""
+    return bool(roles_from_text(stored) & {Role.SENDCO, Role.ADMIN})
+
+
 def roles_to_text(roles: frozenset[Role] | set[Role]) -> str:
     """The stored form of a set of roles, in a fixed order so equal sets store equally."""
     return " ".join(role.value for role in Role if role in roles or role is Role.STAFF)

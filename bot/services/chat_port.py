@@ -130,6 +130,8 @@ class ChatPort(Protocol):
     platform: str
     # How many sends the dispatcher may have open at once on this platform.
     max_in_flight: int
+    # Optional `paced = True`: the platform allows so many sends in each second or minute, so
+    # time between the dispatcher's batches is lost; the dispatcher overlaps batches for it.
 
     async def send(
         self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False

@@ -87,14 +87,17 @@ class Dispatcher:
     async def drain(self, max_batches: int | None = None) -> DrainReport:
         """Send batches until nothing is due (or `max_batches`, or a stop is asked for).
 
-        Two batches overlap: the next is claimed and starts going out while the last one's
-        tail is still sending, and each batch is recorded while the next sends. A pause between
-        batches is sending time that a per-second allowance (Teams') cannot make up later.
-        A person's sends are chained across batches, so their messages still go in order."""
+        With a port that sends at a pace (Slack, Teams), two batches overlap: the next is
+        claimed and starts going out while the last one's tail is still sending, and each batch
+        is recorded while the next sends; a pause between batches is sending time that a
+        per-second allowance cannot make up later. A person's sends are chained across
+        batches, so their messages still go in order. Without one (the local chat, bound by
+        the database), batches take turns, which is faster there."""
         report = DrainReport()
         batches = 0
         # Semaphores belong to one event loop; a drain runs inside one, so it makes its own.
         self._gates = {}
+        overlap = any(getattr(port, "paced", False) for port in self.ports.values())
         tails: dict[tuple[str, str], asyncio.Future[list[SendResult]]] = {}
         jobs = await self._claim_now() if not self.stopping else []
         current = asyncio.ensure_future(self._send_batch(jobs, tails)) if jobs else None
@@ -103,13 +106,12 @@ class Dispatcher:
         try:
             while current is not None:
                 batches += 1
-                following: asyncio.Future[list[SendResult]] | None = None
+                more = max_batches is None or batches < max_batches
                 next_jobs: list[Job] = []
-                if not self.stopping and (max_batches is None or batches < max_batches):
+                following: asyncio.Future[list[SendResult]] | None = None
+                if overlap and more and not self.stopping:
                     next_jobs = await self._claim_now()
-                    if next_jobs and self.stopping:
-                        unsent, next_jobs = next_jobs, []
-                    elif next_jobs:
+                    if next_jobs and not self.stopping:
                         following = asyncio.ensure_future(self._send_batch(next_jobs, tails))
                 results = await current
                 if recording is not None:
@@ -126,6 +128,14 @@ class Dispatcher:
                     report.add(result.status)
                 for key in [k for k, tail in tails.items() if tail.done()]:
                     del tails[key]
+                if not overlap and more and not self.stopping:
+                    await recording
+                    next_jobs = await self._claim_now()
+                if following is None and next_jobs:
+                    if self.stopping:
+                        unsent, next_jobs = next_jobs, []
+                    else:
+                        following = asyncio.ensure_future(self._send_batch(next_jobs, tails))
                 jobs, current = next_jobs, following
         finally:
             if recording is not None:

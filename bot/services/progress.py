@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.domain.people import Role, roles_from_text
+from bot.domain.people import runs_the_school
 from bot.domain.targets import Metric, Period, Progress, progress
 from bot.services.profile_reads import on_time, overdue
 from bot.services.school_calendar import calendar_for
@@ -214,7 +214,7 @@ def _profiles_read(
 def team_of(session: Session, viewer: Staff, department: str | None = None) -> list[Staff]:
     """Whom a viewer may see: the SENDCO and admins their school, a line manager their reports."""
     query = select(Staff).where(Staff.school_id == viewer.school_id, Staff.active == True)  # noqa: E712
-    if not roles_from_text(viewer.roles) & {Role.SENDCO, Role.ADMIN}:
+    if not runs_the_school(viewer.roles):
         query = query.where(Staff.line_manager_id == viewer.id)
     if department:
         query = query.where(Staff.department == department)

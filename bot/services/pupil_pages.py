@@ -14,11 +14,11 @@ from datetime import date, datetime
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from bot.domain.people import Role, roles_from_text
 from bot.domain.register import NEEDS, PROVISIONS, ChangeKind
 from bot.services import audit
 from bot.services.profile_reads import alert_pupils
 from bot.services.register_messages import AlertPupil, what_changed, year_label
+from bot.services.summaries import is_sendco
 from bot.storage.register import (
     ProfileAlert,
     ProfileRead,
@@ -68,10 +68,6 @@ class PupilView:
     # The viewer's own reads of this pupil's changes: waiting (a button) or when they read.
     unread: int = 0
     read_at: datetime | None = None
-
-
-def is_sendco(person: Staff) -> bool:
-    return bool(roles_from_text(person.roles) & {Role.SENDCO, Role.ADMIN})
 
 
 def may_view_pupil(session: Session, viewer: Staff, pupil: Pupil) -> bool:

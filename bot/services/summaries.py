@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from bot.domain.people import Role, roles_from_text
+from bot.domain.people import Role, roles_from_text, runs_the_school
 from bot.services.briefings import KIND, briefing_report
 from bot.services.targets import describe
 from bot.services.team_report import may_see_team, my_progress, team_report
@@ -111,7 +111,7 @@ def person_for_chat(session: Session, platform: str, user_id: str) -> Staff | No
 
 def is_sendco(person: Staff) -> bool:
     """The SENDCO or an admin: they see the school's briefings and may post new ones."""
-    return bool(roles_from_text(person.roles) & {Role.SENDCO, Role.ADMIN})
+    return runs_the_school(person.roles)
 
 
 def person_summary(session: Session, person: Staff, now: datetime) -> PersonSummary:

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from bot.content.staff_csv import Problem
 from bot.content.targets_csv import TargetFile
 from bot.domain.calendar import DateRange
-from bot.domain.people import Role, roles_from_text
+from bot.domain.people import runs_the_school
 from bot.domain.quiz import Area, parse_area
 from bot.domain.targets import (
     METRIC_LABELS,
@@ -34,7 +34,7 @@ def may_set_targets_for(actor: Staff, person: Staff) -> bool:
         return False
     if person.line_manager_id == actor.id:
         return True
-    return bool(roles_from_text(actor.roles) & {Role.SENDCO, Role.ADMIN})
+    return runs_the_school(actor.roles)
 
 
 def stored_terms(session: Session, school_id: int) -> tuple[DateRange, ...]:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from bot.domain.people import Role, roles_from_text
+from bot.domain.people import Role, roles_from_text, runs_the_school
 from bot.domain.quiz import Area
 from bot.domain.targets import METRIC_LABELS, Metric, Period, current_term, period_choices
 from bot.services.progress import (
@@ -34,7 +34,7 @@ def may_see_team(viewer: Staff) -> bool:
 
 def sees_whole_school(viewer: Staff) -> bool:
     """The SENDCO and admins see everyone at their school."""
-    return bool(roles_from_text(viewer.roles) & {Role.SENDCO, Role.ADMIN})
+    return runs_the_school(viewer.roles)
 
 
 def choose_period(

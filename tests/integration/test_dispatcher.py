@@ -107,9 +107,11 @@ def test_a_short_retry_after_is_followed_rather_than_the_longer_backoff(
 
 
 class StopsAfterFirst(ScriptedPlatform):
-    """Asks the dispatcher to stop as its first message goes out (a Ctrl-C mid fan-out)."""
+    """Asks the dispatcher to stop as its first message goes out (a Ctrl-C mid fan-out);
+    paced, so the next batch is claimed while that one sends."""
 
     dispatcher: Dispatcher
+    paced = True
 
     async def send(
         self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False
@@ -135,9 +137,11 @@ def test_a_batch_claimed_ahead_is_handed_back_when_the_dispatcher_stops(
 
 
 class SlowFirst(ScriptedPlatform):
-    """Takes a while over the first message it is given; records what arrived, by key."""
+    """Takes a while over the first message it is given; records what arrived, by key. Paced,
+    as Slack and Teams are, so the dispatcher overlaps its batches."""
 
     max_in_flight = 4
+    paced = True
 
     async def send(
         self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False
@@ -176,6 +180,26 @@ def test_batches_overlap_but_each_persons_messages_keep_their_order(
     for person in (ann, ben):
         theirs = [key for who, key in platform.delivered if who == person]
         assert theirs == [key for key in keys if key in theirs] and len(theirs) == 3
+
+
+class SlowFirstUnpaced(SlowFirst):
+    paced = False
+
+
+def test_without_a_paced_port_batches_take_turns(db: Database, clock: FixedClock) -> None:
+    def setup(s):  # type: ignore[no-untyped-def]
+        school = factories.school(s)
+        for name in ("Ann Able", "Ben Busy"):
+            factories.person(s, school, name)
+        factories.briefing(s, school, clock.now(), send_on=clock.now().date())
+
+    db.work(setup)
+    db.work(lambda s: plan_due_briefings(s, clock.now(), "local"))
+    first = db.work(lambda s: s.exec(select(Delivery).order_by(Delivery.id)).first())
+    platform = SlowFirstUnpaced({})
+    dispatcher = Dispatcher(db, {"local": platform}, clock, DispatchPolicy(batch_size=1), "w1")
+    assert asyncio.run(dispatcher.drain()).counts == {"sent": 2}
+    assert platform.delivered[0][1] == first.idempotency_key  # the slow one, then the next
 
 
 def test_a_delivery_is_given_up_after_the_last_attempt(db: Database, clock: FixedClock) -> None:

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -17,8 +17,15 @@ from bot.services.clock import FixedClock
 from bot.storage.audit import AuditEvent
 from bot.storage.database import Database
 from bot.storage.outbox import Delivery
-from bot.storage.register import ProfileAlert, Pupil, RegisterImport, TeachingLink
+from bot.storage.register import (
+    ProfileAlert,
+    Pupil,
+    RegisterChange,
+    RegisterImport,
+    TeachingLink,
+)
 from bot.storage.school import School
+from bot.storage.staff import Staff
 from tests import factories
 from tests.integration.webapp import client_for, sendbot_for, sign_in
 
@@ -315,3 +322,41 @@ def test_the_upload_form_for_the_sendco_and_not_for_a_teacher(
     none_chosen = client.post("/sendco/register/import")
     assert none_chosen.status_code == 200 and "Choose the register file" in none_chosen.text
     sendbot.db.dispose()
+
+
+def test_the_demo_files_in_the_readme_import_and_alert_the_pupils_teachers(cli: Database) -> None:
+    root = Path(__file__).parents[2]
+    staff = runner.invoke(
+        app, ["import-staff", str(root / "demo" / "staff.csv"), "--school", "Oak Hill Academy"]
+    )
+    assert staff.exit_code == 0, staff.output
+    for step in (
+        ["import-register", str(root / "demo" / "register.csv")],
+        ["import-teaching", str(root / "demo" / "teaching-groups.csv")],
+    ):
+        result = runner.invoke(app, step)
+        assert result.exit_code == 0, result.output
+    update = runner.invoke(
+        app, ["import-register", str(root / "demo" / "register-update.csv"), "--now"]
+    )
+    assert update.exit_code == 0, update.output
+
+    def changes_and_alerted(s: Session) -> tuple[list[str], set[str]]:
+        kinds = sorted(c.kind for c in s.exec(select(RegisterChange)).all())
+        alerted = s.exec(
+            select(Staff.name).join(ProfileAlert, col(ProfileAlert.staff_id) == Staff.id)
+        ).all()
+        return kinds, set(alerted)
+
+    kinds, alerted = cli.work(changes_and_alerted)
+    assert kinds == ["added", "added", "left", "need_changed", "plan_issued"]
+    # Years 7 (a plan issued), 8 and 9 (newly on the register) and 10 (a new need): each
+    # pupil's four teachers, and the HLTA who supports those already on the register. Year 11
+    # had only the leaver, and leavers alert nobody.
+    assert alerted == {
+        "Tom Hargreaves", "Aisha Begum", "Nathan Osei", "Marcus Bell",
+        "Lucy Fenwick", "Rhys Llewellyn", "Hannah Brierley", "Zara Hussain",
+        "Samuel Adeyemi", "Chloe Danvers", "Joseph Nakamura", "Callum Reid",
+        "Grace Whitlock", "Imran Siddiqui", "Ellie Thornton", "Sophie Lindqvist",
+        "Janet Crossley",
+    }  # fmt: skip

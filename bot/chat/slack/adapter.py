@@ -77,6 +77,8 @@ class SlackChat:
     """Sends Block Kit direct messages and updates them; keeps to the workspace's allowance."""
 
     platform = PLATFORM
+    # Slack counts its allowance per minute: the dispatcher overlaps batches to keep up.
+    paced = True
 
     def __init__(
         self,

@@ -155,6 +155,8 @@ class TeamsChat:
     # A conversation opened while sending is kept on the person's identity (the dispatcher
     # does this), so later sends go straight to it.
     remember_keys = (CONVERSATION_ID, SERVICE_URL)
+    # Teams counts its allowance per second: the dispatcher overlaps batches to keep up.
+    paced = True
 
     def __init__(
         self,
