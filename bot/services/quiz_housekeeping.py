@@ -65,13 +65,14 @@ def chase_and_close(session: Session, now: datetime, platform: str) -> Chased:
             elif waited >= school.quiz_reminder_after_days and item.reminded_at is None:
                 moment = next_sending_moment(calendar, availability_of(person), now)
                 reminders.append(
-                    PlannedDelivery(
-                        school_id=school.id,  # type: ignore[arg-type]
-                        staff_id=person.id,  # type: ignore[arg-type]
-                        kind=REMINDER,
-                        subject_id=item.id,  # type: ignore[arg-type]
-                        platform=platform,
-                        not_before=moment or now,
+                    PlannedDelivery.at_moment(
+                        school.id,  # type: ignore[arg-type]
+                        person.id,  # type: ignore[arg-type]
+                        REMINDER,
+                        item.id,  # type: ignore[arg-type]
+                        platform,
+                        moment,
+                        now,
                     )
                 )
         chased.reminders += plan(session, reminders)

@@ -57,13 +57,14 @@ def plan_register_reminders(session: Session, now: datetime, platform: str) -> i
                 continue
             moment = next_sending_moment(calendar, availability_of(person), now)
             reminders.append(
-                PlannedDelivery(
-                    school_id=school.id,  # type: ignore[arg-type]
-                    staff_id=person.id,  # type: ignore[arg-type]
-                    kind=ALERT_REMINDER,
-                    subject_id=alert.id,  # type: ignore[arg-type]
-                    platform=platform,
-                    not_before=moment or now,
+                PlannedDelivery.at_moment(
+                    school.id,  # type: ignore[arg-type]
+                    person.id,  # type: ignore[arg-type]
+                    ALERT_REMINDER,
+                    alert.id,  # type: ignore[arg-type]
+                    platform,
+                    moment,
+                    now,
                 )
             )
         planned += plan(session, reminders)
