@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -18,6 +17,8 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+
+from tests.bench.memory import peak_rss_mb
 
 STAFF = int(os.environ.get("SENDBOT_BENCH_STAFF", "5000"))
 RUNS = int(os.environ.get("SENDBOT_BENCH_RUNS", "3"))
@@ -59,7 +60,7 @@ def one_run(url: str) -> dict[str, float]:
         "plan_seconds": planned_at - started,
         "dispatch_seconds": finished - planned_at,
         "deliveries_per_second": STAFF / (finished - started),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 

@@ -16,7 +16,6 @@ import io
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from datetime import UTC, date, datetime
 from stdnum.gb import upn as upn_number
 
 from tests.bench.fanout import ROOT, _drop, _postgres_database
+from tests.bench.memory import peak_rss_mb
 
 PUPILS = int(os.environ.get("SENDBOT_BENCH_PUPILS", "2000"))
 STAFF = 150
@@ -208,7 +208,7 @@ def one_run(url: str) -> dict[str, float]:
         "seconds": statistics.median(timings),
         "alerts": alerts,
         "changes": result.changes,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 

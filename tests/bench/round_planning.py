@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 from tests.bench.fanout import ROOT, _drop, _postgres_database
+from tests.bench.memory import peak_rss_mb
 
 STAFF = int(os.environ.get("SENDBOT_BENCH_ROUND_STAFF", "5000"))
 QUESTIONS = int(os.environ.get("SENDBOT_BENCH_QUESTIONS", "300"))
@@ -158,7 +158,7 @@ def one_run(url: str) -> dict[str, float]:
     app.db.dispose()
     return {
         "plan_seconds": statistics.median(timings),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
