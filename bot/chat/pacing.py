@@ -1,10 +1,13 @@
-"""Keeps a sender under a rate: evenly spaced (Pacer), or within an allowance a window."""
+"""Keeps a sender under a rate: evenly spaced (Pacer), within an allowance a window
+(AllowancePacer), or within several windows per key (WindowPacer, for Teams' conversations)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 
 
 class LoopLock:
@@ -87,3 +90,77 @@ class AllowancePacer:
             if at > now:
                 await asyncio.sleep(at - now)
             self._sent.append(at)
+
+
+class Locks:
+    """One asyncio lock per key (a conversation, a person), forgotten when nobody holds it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class WindowPacer:
+    """Per key (a conversation): at most `n` requests in any `seconds`, for every window at once.
+
+    Requests to one conversation take turns (which also keeps a person's messages in order);
+    a turn waits until every window has room, and the request's time is recorded just before
+    it goes (after any wait for the tenant allowance), so the windows count what Teams sees."""
+
+    def __init__(self, windows: tuple[tuple[float, int], ...], most_keys: int = 10_000) -> None:
+        self.windows = windows
+        self.longest = max((seconds for seconds, _ in windows), default=0.0)
+        self.most_keys = most_keys
+        self._sent: dict[str, deque[float]] = {}
+        self._turns = Locks()
+
+    def ready_at(self, key: str, now: float) -> float:
+        """The moment (monotonic clock) from which one more request to `key` fits."""
+        times = self._sent.get(key)
+        if not times:
+            return now
+        while times and times[0] <= now - self.longest:
+            times.popleft()
+        at = now
+        for seconds, most in self.windows:
+            if len(times) >= most:
+                at = max(at, times[-most] + seconds)
+        return at
+
+    def record(self, key: str) -> None:
+        """A request to `key` goes now."""
+        if not self.windows:
+            return
+        times = self._sent.get(key)
+        if times is None:
+            if len(self._sent) >= self.most_keys:
+                # Forget the least recently added conversations; most have long lapsed.
+                for old in list(self._sent)[: self.most_keys // 2]:
+                    del self._sent[old]
+            times = self._sent[key] = deque()
+        times.append(time.monotonic())
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[None]:
+        """Hold the conversation's turn, once its windows have room; `record` when sending."""
+        async with self._turns.hold(key):
+            while True:
+                now = time.monotonic()
+                at = self.ready_at(key, now)
+                if at <= now:
+                    break
+                await asyncio.sleep(at - now)
+            yield

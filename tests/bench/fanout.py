@@ -10,22 +10,15 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
+from tests.bench.engines import on_each_engine
 from tests.bench.memory import peak_rss_mb
 
 STAFF = int(os.environ.get("SENDBOT_BENCH_STAFF", "5000"))
 RUNS = int(os.environ.get("SENDBOT_BENCH_RUNS", "3"))
-PG_ADMIN = os.environ.get(
-    "SENDBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def one_run(url: str) -> dict[str, float]:
@@ -64,53 +57,12 @@ def one_run(url: str) -> dict[str, float]:
     }
 
 
-def _postgres_database() -> tuple[str, str] | None:
-    from sqlalchemy import create_engine, text
-
-    name = f"sendbot_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    except Exception as exc:  # noqa: BLE001 - reported, and the SQLite half still runs
-        print(f"PostgreSQL not available: {exc}")
-        return None
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def _drop(name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def _child(url: str) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-m", "tests.bench.fanout", "--one", url],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
 def section() -> str:
     """The fan-out section of BENCHMARKS.md."""
     results: dict[str, list[dict[str, float]]] = {"SQLite": [], "PostgreSQL": []}
-    with tempfile.TemporaryDirectory() as folder:
-        for run in range(RUNS):
-            results["SQLite"].append(_child(f"sqlite:///{folder}/bench{run}.db"))
-            made = _postgres_database()
-            if made:
-                try:
-                    results["PostgreSQL"].append(_child(made[0]))
-                finally:
-                    _drop(made[1])
+    for _ in range(RUNS):
+        for engine, figures in on_each_engine("tests.bench.fanout").items():
+            results[engine].append(figures)
     rows = []
     for engine, runs in results.items():
         if not runs:
@@ -142,4 +94,4 @@ def section() -> str:
 
 
 if __name__ == "__main__":
-    print(json.dumps(one_run(sys.argv[2])))
+    print(json.dumps(one_run(sys.argv[-1])))

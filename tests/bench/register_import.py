@@ -17,15 +17,13 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime
 
 from stdnum.gb import upn as upn_number
 
-from tests.bench.fanout import ROOT, _drop, _postgres_database
+from tests.bench.engines import on_each_engine
 from tests.bench.memory import peak_rss_mb
 
 PUPILS = int(os.environ.get("SENDBOT_BENCH_PUPILS", "2000"))
@@ -212,27 +210,9 @@ def one_run(url: str) -> dict[str, float]:
     }
 
 
-def _child(url: str) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-m", "tests.bench.register_import", url],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
 def section() -> str:
     """The register section of BENCHMARKS.md."""
-    with tempfile.TemporaryDirectory() as folder:
-        results = {"SQLite": _child(f"sqlite:///{folder}/register.db")}
-        made = _postgres_database()
-        if made:
-            try:
-                results["PostgreSQL"] = _child(made[0])
-            finally:
-                _drop(made[1])
+    results = on_each_engine("tests.bench.register_import")
     rows = [
         f"| {engine} | {f['seconds']:.2f} | {f['peak_rss_mb']:.0f} | {f['changes']:.0f} | "
         f"{f['alerts']:.0f} |"

@@ -11,13 +11,11 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from tests.bench.fanout import ROOT, _drop, _postgres_database
+from tests.bench.engines import on_each_engine
 from tests.bench.memory import peak_rss_mb
 
 STAFF = int(os.environ.get("SENDBOT_BENCH_ROUND_STAFF", "5000"))
@@ -162,28 +160,10 @@ def one_run(url: str) -> dict[str, float]:
     }
 
 
-def _child(url: str) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-m", "tests.bench.round_planning", url],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
 def section() -> str:
     """The round-planning section of BENCHMARKS.md."""
     rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        results = {"SQLite": _child(f"sqlite:///{folder}/round.db")}
-        made = _postgres_database()
-        if made:
-            try:
-                results["PostgreSQL"] = _child(made[0])
-            finally:
-                _drop(made[1])
+    results = on_each_engine("tests.bench.round_planning")
     for engine, figures in results.items():
         rows.append(
             f"| {engine} | {figures['plan_seconds']:.2f} | "

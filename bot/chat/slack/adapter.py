@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.chat.pacing import AllowancePacer, KeyedPacer
+from bot.chat.retry_after import retry_after_seconds
 from bot.chat.slack.blocks import render
 from bot.services.chat_port import (
     Message,
@@ -198,7 +199,7 @@ class SlackChat:
                 )
                 raise TemporaryFailure(
                     f"Slack said {error or exc.response.status_code}",
-                    float(retry_after) if retry_after else None,
+                    retry_after_seconds(retry_after),
                 ) from exc
             raise
         except (TimeoutError, aiohttp.ClientError) as exc:

@@ -4,18 +4,17 @@ within Teams' limits, sent with the Agents SDK's connector client and its msal c
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
-from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiohttp
 from microsoft_agents.activity import Activity, Attachment, ChannelAccount, ConversationParameters
 from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
-from bot.chat.pacing import AllowancePacer
+from bot.chat.pacing import AllowancePacer, Locks, WindowPacer
+from bot.chat.retry_after import retry_after_seconds
 from bot.chat.teams.cards import CONTENT_TYPE, render
 from bot.chat.teams.tokens import ConnectorTokens
 from bot.services.chat_port import (
@@ -72,80 +71,6 @@ SENT_KEYS_KEPT = 20_000
 
 class ConversationGone(NotReachable):
     """Teams does not know the conversation (404): a stored reference may be stale."""
-
-
-class Locks:
-    """One asyncio lock per key (a conversation, a person), forgotten when nobody holds it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-
-class WindowPacer:
-    """Per key (a conversation): at most `n` requests in any `seconds`, for every window at once.
-
-    Requests to one conversation take turns (which also keeps a person's messages in order);
-    a turn waits until every window has room, and the request's time is recorded just before
-    it goes (after any wait for the tenant allowance), so the windows count what Teams sees."""
-
-    def __init__(self, windows: tuple[tuple[float, int], ...], most_keys: int = 10_000) -> None:
-        self.windows = windows
-        self.longest = max((seconds for seconds, _ in windows), default=0.0)
-        self.most_keys = most_keys
-        self._sent: dict[str, deque[float]] = {}
-        self._turns = Locks()
-
-    def ready_at(self, key: str, now: float) -> float:
-        """The moment (monotonic clock) from which one more request to `key` fits."""
-        times = self._sent.get(key)
-        if not times:
-            return now
-        while times and times[0] <= now - self.longest:
-            times.popleft()
-        at = now
-        for seconds, most in self.windows:
-            if len(times) >= most:
-                at = max(at, times[-most] + seconds)
-        return at
-
-    def record(self, key: str) -> None:
-        """A request to `key` goes now."""
-        if not self.windows:
-            return
-        times = self._sent.get(key)
-        if times is None:
-            if len(self._sent) >= self.most_keys:
-                # Forget the least recently added conversations; most have long lapsed.
-                for old in list(self._sent)[: self.most_keys // 2]:
-                    del self._sent[old]
-            times = self._sent[key] = deque()
-        times.append(time.monotonic())
-
-    @contextlib.asynccontextmanager
-    async def turn(self, key: str) -> AsyncIterator[None]:
-        """Hold the conversation's turn, once its windows have room; `record` when sending."""
-        async with self._turns.hold(key):
-            while True:
-                now = time.monotonic()
-                at = self.ready_at(key, now)
-                if at <= now:
-                    break
-                await asyncio.sleep(at - now)
-            yield
 
 
 class TeamsChat:
@@ -394,22 +319,19 @@ def _port_error(exc: aiohttp.ClientResponseError) -> Exception:
     """What a refused Bot Connector request means for the dispatcher."""
     status = exc.status
     if status == 429:
-        return TemporaryFailure("Teams asked sendbot to slow down (429)", _retry_after(exc))
+        return TemporaryFailure(
+            "Teams asked sendbot to slow down (429)",
+            retry_after_seconds((exc.headers or {}).get("Retry-After")),
+        )
     if status in TEMPORARY_STATUSES:
-        return TemporaryFailure(f"Teams answered {status}", _retry_after(exc))
+        return TemporaryFailure(
+            f"Teams answered {status}", retry_after_seconds((exc.headers or {}).get("Retry-After"))
+        )
     if status == 404:
         return ConversationGone(NOT_INSTALLED)
     if status == 403:
         return NotReachable(NOT_INSTALLED)
     return exc
-
-
-def _retry_after(exc: aiohttp.ClientResponseError) -> float | None:
-    value = (exc.headers or {}).get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:  # an HTTP date: rare from Teams; the dispatcher's backoff will do
-        return None
 
 
 def _member_id(recipient: Recipient) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 
 from bot.chat.pacing import Pacer
+from bot.chat.retry_after import retry_after_seconds
 from bot.chat.teams.tokens import AccessTokens
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ class Graph:
                 return GraphReply(
                     response.status,
                     body if isinstance(body, dict) else {},
-                    _seconds(response.headers.get("Retry-After")),
+                    retry_after_seconds(response.headers.get("Retry-After")),
                 )
         except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             raise GraphUnreachable(
@@ -159,10 +160,3 @@ class Graph:
                 loop,
             )
         return self._session
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:  # an HTTP date: rare from Graph; the backoff will do
-        return None
