@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -96,9 +98,36 @@ class Settings(BaseSettings):
         le=10000,
         description="the workspace's chat.postMessage allowance a minute (Slack: several hundred)",
     )
+    web_sign_in: Literal["none", "microsoft", "google", "slack", "oidc"] = Field(
+        "none",
+        description="how staff sign in to the web pages: none, microsoft (Entra ID), google"
+        " (Google Workspace), slack (Sign in with Slack) or oidc (another OpenID Connect"
+        " provider)",
+    )
+    web_sign_in_client_id: str | None = Field(
+        None, description="the client id the sign-in provider gave sendbot"
+    )
+    web_sign_in_client_secret: SecretStr | None = Field(
+        None, description="the client secret that goes with WEB_SIGN_IN_CLIENT_ID"
+    )
+    web_sign_in_issuer: str | None = Field(
+        None,
+        description="the provider's issuer address, whose /.well-known/openid-configuration"
+        " describes it (https://, or http:// on this computer only); required for oidc",
+    )
+    web_sign_in_allowed: str = Field(
+        "",
+        description="who may sign in, comma-separated: the school's tenant id (microsoft),"
+        " Google domains (google), Slack team ids (slack) or values of WEB_SIGN_IN_CLAIM (oidc)",
+    )
+    web_sign_in_claim: str | None = Field(
+        None,
+        description="for oidc: the ID token claim whose value must be one of WEB_SIGN_IN_ALLOWED,"
+        " e.g. groups",
+    )
     secret_key: SecretStr | None = Field(
         None,
-        description="a random string of at least 32 characters that signs web sign-ins"
+        description="a random string of at least 32 characters that keys web sessions"
         " (required unless the app is in demo mode on this computer only)",
     )
     briefings_dir: str = Field("briefings", description="the folder of briefing files")
@@ -165,6 +194,18 @@ class Settings(BaseSettings):
             raise ValueError("must be a web address such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("web_sign_in_issuer")
+    @classmethod
+    def _issuer(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.rstrip("/")
+        if value.startswith("https://") and len(value) > len("https://"):
+            return value
+        if value.startswith("http://") and _is_loopback(urlsplit(value).hostname or ""):
+            return value
+        raise ValueError("must be an https:// address (http:// only on 127.0.0.1 or localhost)")
+
     @field_validator("secret_key")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -175,17 +216,24 @@ class Settings(BaseSettings):
     @property
     def listens_on_loopback(self) -> bool:
         """True when only this computer can reach the web app."""
-        if self.host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
+        return _is_loopback(self.host)
 
     @property
     def demo_sign_in_allowed(self) -> bool:
-        """The persona picker exists only for a demo on this computer (DESIGN.md)."""
-        return self.demo_mode and self.listens_on_loopback
+        """The persona picker exists only for a demo on this computer, and never once real
+        sign-in is set up."""
+        return self.demo_mode and self.listens_on_loopback and self.web_sign_in == "none"
+
+    @property
+    def sign_in_allowed_values(self) -> frozenset[str]:
+        """WEB_SIGN_IN_ALLOWED as a set; tenant ids and domains case folded. Microsoft falls
+        back to TEAMS_TENANT_ID, the tenant the school already gave for Teams."""
+        values = {v.strip() for v in self.web_sign_in_allowed.split(",") if v.strip()}
+        if self.web_sign_in == "microsoft" and not values and self.teams_tenant_id:
+            values = {self.teams_tenant_id}
+        if self.web_sign_in in ("microsoft", "google"):
+            values = {v.casefold() for v in values}
+        return frozenset(values)
 
     @property
     def base_url(self) -> str:
@@ -219,13 +267,15 @@ def load_settings(**overrides: object) -> Settings:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise SettingsError(describe_errors(exc)) from None
-    platform_problem = _slack_problem(settings) or _teams_problem(settings)
+    platform_problem = (
+        _slack_problem(settings) or _teams_problem(settings) or _sign_in_problem(settings)
+    )
     if platform_problem:
         raise SettingsError(platform_problem)
     if settings.secret_key is None and not settings.demo_sign_in_allowed:
         raise SettingsError(
-            "Setting SECRET_KEY is missing: it is required unless DEMO_MODE is true and HOST is"
-            " 127.0.0.1. Allowed: " + _description("secret_key")
+            "Setting SECRET_KEY is missing: it is required unless DEMO_MODE is true, HOST is"
+            " 127.0.0.1 and WEB_SIGN_IN is none. Allowed: " + _description("secret_key")
         )
     return settings
 
@@ -266,6 +316,60 @@ def _teams_problem(settings: Settings) -> str:
             _description("teams_app_id")
         )
     return ""
+
+
+_ALLOWED_SHAPES = {
+    # What each preset's WEB_SIGN_IN_ALLOWED holds, and how one value looks.
+    "microsoft": (
+        "one tenant id, a GUID",
+        re.compile(r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"),
+    ),
+    "google": ("domains such as school.org.uk", re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")),
+    "slack": ("Slack team ids such as T0123ABCD", re.compile(r"^[TE][A-Z0-9]{2,}$")),
+    "oidc": ("values of WEB_SIGN_IN_CLAIM", re.compile(r"^.+$")),
+}
+
+
+def _sign_in_problem(settings: Settings) -> str:
+    """The one line to show when the web sign-in settings do not fit together, else ""."""
+    kind = settings.web_sign_in
+    if kind == "none":
+        return ""
+    for field in ("web_sign_in_client_id", "web_sign_in_client_secret"):
+        if getattr(settings, field) is None:
+            return (
+                f"Setting {field.upper()} is missing: WEB_SIGN_IN is {kind}. "
+                f"Allowed: {_description(field)}"
+            )
+    if kind == "oidc":
+        for field in ("web_sign_in_issuer", "web_sign_in_claim"):
+            if getattr(settings, field) is None:
+                return (
+                    f"Setting {field.upper()} is missing: WEB_SIGN_IN is oidc. "
+                    f"Allowed: {_description(field)}"
+                )
+    what, shape = _ALLOWED_SHAPES[kind]
+    values = settings.sign_in_allowed_values
+    if not values:
+        fallback = " (or set TEAMS_TENANT_ID)" if kind == "microsoft" else ""
+        return (
+            f"Setting WEB_SIGN_IN_ALLOWED is missing: WEB_SIGN_IN is {kind}, so it must say"
+            f" who may sign in{fallback}. Allowed: {what}"
+        )
+    wrong = sorted(v for v in values if not shape.match(v))
+    if wrong or (kind == "microsoft" and len(values) != 1):
+        given = ", ".join(wrong or sorted(values))
+        return f"Setting WEB_SIGN_IN_ALLOWED is not valid (given: {given}). Allowed: {what}"
+    return ""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _description(field: str) -> str:

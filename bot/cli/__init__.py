@@ -15,6 +15,7 @@ from bot.cli import (
     register,
     run,
     school,
+    sign_in,
     slack,
     staff,
     targets,
@@ -28,7 +29,20 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-for module in (run, db, school, staff, content, briefing, calendar, quiz, targets, slack, teams):
+for module in (
+    run,
+    db,
+    school,
+    staff,
+    content,
+    briefing,
+    calendar,
+    quiz,
+    targets,
+    slack,
+    teams,
+    sign_in,
+):
     module.register(app)
 # The SEN register: import-register, import-teaching, privacy erase-pupil.
 register.register(app)

@@ -71,6 +71,14 @@ def register(app: typer.Typer) -> None:
                 help="Days former register pupils are kept (0: to the end of the school year)."
             ),
         ] = None,
+        session_idle_hours: Annotated[
+            int | None,
+            typer.Option(help="Hours without use after which a web sign-in ends, 1 to 24."),
+        ] = None,
+        session_max_days: Annotated[
+            int | None,
+            typer.Option(help="Days after which a web sign-in ends however it is used, 1 to 30."),
+        ] = None,
     ) -> None:
         """Change some of the school's settings; every change is checked first."""
         changes = SchoolChanges(
@@ -87,6 +95,8 @@ def register(app: typer.Typer) -> None:
             register_read_within_days=read_within,
             register_partial_share=partial_share,
             register_keep_days=keep_days,
+            session_idle_hours=session_idle_hours,
+            session_max_days=session_max_days,
         )
         changed = in_one_transaction(
             lambda s, _a: change_settings(s, find_school(s, school), changes), "changing settings"
@@ -121,5 +131,7 @@ def describe(school: School) -> str:
                 if school.register_keep_days
                 else "until the end of the school year (31 August)"
             ),
+            f"  Web sign-ins end after {school.session_idle_hours} hours unused, or"
+            f" {school.session_max_days} days after signing in",
         ]
     )

@@ -11,9 +11,10 @@ import typer
 from bot.cli.common import in_one_transaction
 from bot.cli.slack import link_unmatched
 from bot.content.staff_csv import read_staff_csv
-from bot.services.pauses import pause, resume
+from bot.services.pauses import find_person, pause, resume
 from bot.services.schools import find_school
 from bot.services.staff_import import StaffImportSummary, import_staff
+from bot.services.web_sign_in import sign_out_everywhere
 
 
 def register(app: typer.Typer) -> None:
@@ -84,6 +85,20 @@ def register_pauses(app: typer.Typer) -> None:
             lambda s, _app: resume(s, find_school(s, school), email), "resuming a person"
         )
         print(f"{person.name} gets messages again from their next sending moment.")
+
+    @staff_app.command("sign-out-everywhere")
+    def sign_out_everywhere_command(
+        email: str = typer.Argument(..., help="Their email address."),
+        school: str | None = typer.Option(None, "--school", help="Needed if there are several."),
+    ) -> None:
+        """End every web sign-in of a person (a lost phone, a shared computer)."""
+
+        def work(session, app):  # type: ignore[no-untyped-def]
+            person = find_person(session, find_school(session, school), email)
+            return person.name, sign_out_everywhere(session, person, app.clock.now())
+
+        name, ended = in_one_transaction(work, "signing a person out")
+        print(f"Signed {name} out of the web pages everywhere ({ended} sign-ins ended).")
 
     app.add_typer(staff_app, name="staff")
 

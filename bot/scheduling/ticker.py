@@ -19,6 +19,7 @@ from bot.services.quiz_housekeeping import QuizHousekeeping
 from bot.services.register_reminders import plan_register_reminders
 from bot.services.register_retention import erase_due
 from bot.services.rounds import plan_rounds
+from bot.services.web_sessions import purge_expired
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class Ticker:
             ("plan", self.plan, self.tick_seconds),
             ("dispatch", self.dispatch, self.dispatch_seconds),
             ("retention", self.erase_former_pupils, RETENTION_SECONDS),
+            ("sessions", self.purge_sessions, RETENTION_SECONDS),
         ]
         if self.directory is not None:
             jobs.append(("link", self.link, LINK_SECONDS))
@@ -156,6 +158,11 @@ class Ticker:
         if erased:
             log.info("erased %d former register pupils", erased)
         return erased
+
+    async def purge_sessions(self) -> int:
+        """Delete web sessions that have ended by time (each is refused when used anyway)."""
+        now = self.clock.now()
+        return await self.db.run(lambda session: purge_expired(session, now))
 
     async def dispatch(self) -> None:
         report = await self.dispatcher.drain()

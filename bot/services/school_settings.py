@@ -32,6 +32,9 @@ class SchoolChanges:
     register_read_within_days: int | None = None
     register_partial_share: float | None = None
     register_keep_days: int | None = None
+    # Web sessions (see bot.storage.school.School).
+    session_idle_hours: int | None = None
+    session_max_days: int | None = None
 
 
 # How much of a pupil a register alert shows in chat: a count only; initials, year, form and
@@ -59,6 +62,8 @@ def change_settings(session: Session, school: School, changes: SchoolChanges) ->
     if reminder >= close:
         problems.append("the reminder must come before the question closes")
     _register_problems(changes, problems)
+    _between(problems, "web session idle time (hours)", changes.session_idle_hours, 1, 24)
+    _between(problems, "web session lifetime (days)", changes.session_max_days, 1, 30)
     focus = None
     if changes.focus_tags is not None:
         focus = sorted({t.strip().lower() for t in changes.focus_tags if t.strip()})
@@ -90,6 +95,8 @@ def change_settings(session: Session, school: School, changes: SchoolChanges) ->
     _set(school, "register_read_within_days", changes.register_read_within_days)
     _set(school, "register_partial_share", changes.register_partial_share)
     _set(school, "register_keep_days", changes.register_keep_days)
+    _set(school, "session_idle_hours", changes.session_idle_hours)
+    _set(school, "session_max_days", changes.session_max_days)
     session.add(school)
     return school
 

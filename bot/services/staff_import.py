@@ -23,6 +23,7 @@ from bot.domain.people import (
 )
 from bot.services.errors import UserError
 from bot.services.schools import find_school
+from bot.services.web_sessions import end_all
 from bot.storage.school import School
 from bot.storage.staff import ChatIdentity, Staff
 
@@ -109,6 +110,8 @@ def import_staff(
     if deactivate_missing:
         for person in missing:
             person.active = False
+        # A leaver is signed out of the web pages everywhere at once.
+        end_all(session, [p.id for p in missing if p.id is not None])
     _add_local_identities(session, people.values())
     session.flush()
 

@@ -42,6 +42,9 @@ class School(SQLModel, table=True):
     register_read_within_days: int = Field(default=5)
     register_partial_share: float = Field(default=0.2)
     register_keep_days: int = Field(default=0)
+    # Web sessions end after this long without a request, and this long after signing in.
+    session_idle_hours: int = Field(default=8)
+    session_max_days: int = Field(default=7)
 
 
 class Term(SQLModel, table=True):

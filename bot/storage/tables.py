@@ -18,6 +18,7 @@ from bot.storage.register import (
 )
 from bot.storage.school import Closure, School, Term, Trust
 from bot.storage.staff import ChatIdentity, Staff
+from bot.storage.web_session import SignInLink, WebSession
 
 metadata = SQLModel.metadata
 
@@ -40,10 +41,12 @@ __all__ = [
     "RegisterChange",
     "RegisterImport",
     "School",
+    "SignInLink",
     "Staff",
     "Target",
     "TeachingLink",
     "Term",
     "Trust",
+    "WebSession",
     "metadata",
 ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlencode
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from starlette.middleware.sessions import SessionMiddleware
 
 from bot.bootstrap import Sendbot
 from bot.services.errors import apology
@@ -22,9 +24,13 @@ from bot.web import (
     register_report,
     register_upload,
     sendco,
-    sign_in,
 )
+from bot.web.auth import routes as sign_in
+from bot.web.auth.forms import check_form
+from bot.web.auth.provider import sign_in_provider
+from bot.web.auth.sessions import ServerSessions
 from bot.web.deps import SignInRequired
+from bot.web.headers import SecurityHeaders
 from bot.web.slack_events import slack_router
 from bot.web.teams_endpoint import teams_router
 from bot.web.templating import templates
@@ -55,15 +61,16 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
 
     app = FastAPI(title="sendbot", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.sendbot = sendbot
+    app.state.sign_in = provider = sign_in_provider(sendbot.settings)
+    app.state.sign_in_client = provider.client() if provider else None
     secret = sendbot.settings.secret_key
-    app.add_middleware(
-        SessionMiddleware,
-        # A demo on this computer may run without a key; sign-ins then last until restart.
-        secret_key=secret.get_secret_value() if secret else secrets.token_urlsafe(32),
-        same_site="strict",
-        https_only=sendbot.settings.base_url.startswith("https://"),
-        session_cookie="sendbot_session",
-    )
+    # A demo on this computer may run without a key; its sign-ins then last until restart.
+    key = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
+    app.add_middleware(ServerSessions, sendbot=sendbot, key=key.encode())
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    # Every page route refuses a POST without this session's form token (platform endpoints
+    # below check their platform's signature instead).
     for router in (
         health.router,
         sign_in.router,
@@ -75,7 +82,7 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
         register_report.router,
         register_upload.router,
     ):
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(check_form)])
 
     if sendbot.slack_app is not None and sendbot.settings.slack_mode == "http":
         app.include_router(slack_router(sendbot.slack_app))
@@ -101,7 +108,9 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
 
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, _exc: SignInRequired) -> Response:
-        return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+        # Back to the very page asked for (a link from chat), query and all.
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?{urlencode({'next': wanted}, safe='/')}", status_code=303)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

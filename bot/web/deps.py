@@ -23,11 +23,12 @@ SendbotDep = Annotated[Sendbot, Depends(get_sendbot)]
 
 
 def current_user(request: Request, sendbot: SendbotDep) -> Staff:
-    """The signed-in member of staff; anyone else is sent to the sign-in page."""
-    staff_id = request.session.get("staff_id")
+    """The signed-in member of staff; anyone else is sent to the sign-in page. A leaver's
+    session opens nothing, even before it is ended."""
+    state = request.scope.get("sendbot.session")
+    staff_id = state.staff_id if state is not None else None
     person = sendbot.db.work(lambda s: s.get(Staff, staff_id)) if staff_id else None
     if person is None or not person.active:
-        request.session.clear()
         raise SignInRequired
     return person
 

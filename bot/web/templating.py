@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 
+from bot.web.auth.forms import csrf_field
+
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -18,3 +20,4 @@ def _local_time(moment: datetime | None, timezone: str = "Europe/London") -> str
 
 
 templates.env.filters["local_time"] = _local_time
+templates.env.globals["csrf_field"] = csrf_field

@@ -29,6 +29,7 @@ from tests.integration.webapp import (
     slack_sendbot_for,
     teams_sendbot_for,
 )
+from tests.web_forms import arm
 
 CARD = Message(
     kind="briefing",
@@ -45,6 +46,7 @@ def harness(request: pytest.FixtureRequest, db: Database, clock: FixedClock) -> 
     if request.param == "local":
         sendbot = sendbot_for(url, clock)
         with client_for(sendbot) as client:
+            arm(client)  # the demo's session and form token, as the local chat page has
             yield LocalHarness(sendbot, client)
     elif request.param == "slack":
         with FakeSlack() as slack:

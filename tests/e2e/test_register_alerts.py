@@ -24,6 +24,7 @@ from bot.storage.register import Pupil
 from bot.storage.staff import Staff
 from tests.e2e.process import ROOT, start
 from tests.e2e.test_sendbot_run import demo_env, person_id
+from tests.web_forms import arm, demo_sign_in
 
 HEADER = (
     "MIS id,UPN,Legal first name,Legal last name,Year group,Registration group,"
@@ -153,6 +154,8 @@ def test_the_staff_who_teach_each_changed_pupil_are_told_and_the_sendco_sees_who
             assert not any(surname in text for surname in FULL_NAMES), text
 
         web = httpx.Client(base_url=running.base_url, timeout=10)
+
+        arm(web)  # the demo session's form token, as the local chat page has
         everyone = web.get("/local").text
         lucy = person_id(everyone, "Lucy Fenwick")
         page = web.get(f"/local/{lucy}").text
@@ -177,7 +180,7 @@ def test_the_staff_who_teach_each_changed_pupil_are_told_and_the_sendco_sees_who
 
         cara_id = db.work(lambda s: s.exec(select(Pupil.id).where(Pupil.mis_id == "1003")).one())
         sendco = person_id(everyone, "Sarah Pemberton")
-        assert web.post("/sign-in/demo", data={"staff_id": sendco}).status_code == 303
+        demo_sign_in(web, sendco)
         report = web.get("/sendco/register").text
         row = report.split(f'<tr data-pupil="{cara_id}">')[1].split("</tr>")[0]
         assert 'data-reader="lucy.fenwick@oakhill.example" data-status="read on time"' in row
@@ -187,13 +190,13 @@ def test_the_staff_who_teach_each_changed_pupil_are_told_and_the_sendco_sees_who
         # Tom teaches 7A and taught Dev, not Cara: her page is not his to see.
         web.cookies.clear()
         tom = person_id(everyone, "Tom Hargreaves")
-        assert web.post("/sign-in/demo", data={"staff_id": tom}).status_code == 303
+        demo_sign_in(web, tom)
         refused = web.get(f"/pupils/{cara_id}")
         assert refused.status_code == 403
         assert "Dunmore" not in refused.text
         web.cookies.clear()
         aisha = person_id(everyone, "Aisha Begum")
-        assert web.post("/sign-in/demo", data={"staff_id": aisha}).status_code == 303
+        demo_sign_in(web, aisha)
         allowed = web.get(f"/pupils/{cara_id}")
         assert allowed.status_code == 200 and "Dunmore" in allowed.text
     finally:

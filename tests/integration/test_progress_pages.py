@@ -18,6 +18,7 @@ from bot.storage.database import Database
 from bot.storage.quiz import Target
 from tests import factories
 from tests.integration.webapp import client_for, sendbot_for, sign_in
+from tests.web_forms import arm
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -104,6 +105,8 @@ def test_every_route_as_every_role(db: Database, school: dict[str, int], role: s
     client = client_for(sendbot)
     if role != "anonymous":
         sign_in(client, school[role])
+    else:
+        arm(client)
     for method, path, form, allowed in ROUTES:
         url = path.format(**school)
         data = {k: v.format(**school) for k, v in form.items()} if form else None

@@ -234,6 +234,7 @@ def test_the_sendco_page_shows_who_has_read_and_who_has_not(
     assert 'data-reader="al.alerted@oakhill.example" data-status="not read yet"' in unread
     # Ten school days on, an unread profile is overdue.
     clock.moment = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)
+    sign_in(client, ids["sendco"])  # a fortnight idle ended the last sign-in
     assert 'data-status="not read, overdue"' in client.get("/sendco/register").text
     csv = client.get("/sendco/register.csv")
     assert csv.text.startswith("\ufeffImported,Pupil,")

@@ -10,6 +10,7 @@ from bot.bootstrap import Sendbot, build
 from bot.config import Settings
 from bot.services.clock import Clock
 from bot.web.app import create_app
+from tests.web_forms import demo_sign_in
 
 
 def sendbot_for(database_url: str, clock: Clock, **settings: object) -> Sendbot:
@@ -22,8 +23,7 @@ def client_for(sendbot: Sendbot) -> TestClient:
 
 
 def sign_in(client: TestClient, staff_id: int) -> None:
-    response = client.post("/sign-in/demo", data={"staff_id": staff_id, "next": "/"})
-    assert response.status_code == 303, response.text
+    demo_sign_in(client, staff_id)
 
 
 SLACK_SIGNING_SECRET = "contract-signing-secret"

@@ -1,0 +1,126 @@
+"""Web sessions kept in the database: begun at sign-in, ended at sign-out, when idle or old.
+
+The browser holds a random token; the table holds its keyed digest. A session without a
+member of staff is a sign-in in progress, and lives only a few minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, delete, select
+
+from bot.domain.sign_in import session_expired
+from bot.storage.school import School
+from bot.storage.staff import Staff
+from bot.storage.web_session import WebSession
+
+# A sign-in in progress (state, nonce, PKCE verifier) must come back within this time.
+SIGNING_IN = timedelta(minutes=15)
+# last_seen_at is written at most this often, so reading pages does not mean writing rows.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    """How long a signed-in session may sit idle, and how long it may last at all."""
+
+    idle: timedelta
+    lifetime: timedelta
+
+
+def lifetimes(school: School) -> Lifetimes:
+    idle, lifetime = school.session_idle_hours, school.session_max_days
+    return Lifetimes(timedelta(hours=idle), timedelta(days=lifetime))
+
+
+def digest(token: str, key: bytes) -> str:
+    """The keyed digest stored for a browser's token."""
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def open_session(session: Session, token_digest: str, now: datetime) -> WebSession | None:
+    """The live session with this digest, seen now; an expired one is deleted and None given."""
+    row = session.exec(select(WebSession).where(WebSession.token_digest == token_digest)).first()
+    if row is None:
+        return None
+    limits = _limits(session, row)
+    if limits is None or session_expired(row.created_at, row.last_seen_at, now, *_pair(limits)):
+        session.delete(row)
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+    return row
+
+
+def begin(
+    session: Session, token_digest: str, staff_id: int | None, data: dict, now: datetime
+) -> WebSession:
+    """A new session row (a sign-in in progress when staff_id is None)."""
+    row = WebSession(
+        token_digest=token_digest, staff_id=staff_id, created_at=now, last_seen_at=now, data=data
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def save_data(session: Session, row_id: int, data: dict) -> None:
+    row = session.get(WebSession, row_id)
+    if row is not None:
+        row.data = dict(data)
+
+
+def end(session: Session, row_id: int) -> None:
+    """Forget one session; its cookie opens nothing any more."""
+    session.exec(delete(WebSession).where(col(WebSession.id) == row_id))  # type: ignore[call-overload]
+
+
+def end_all(session: Session, staff_ids: list[int]) -> int:
+    """End every session of these people (a leaver, or "sign out everywhere")."""
+    if not staff_ids:
+        return 0
+    result = session.exec(
+        delete(WebSession).where(col(WebSession.staff_id).in_(staff_ids))  # type: ignore[call-overload]
+    )
+    return int(result.rowcount or 0)
+
+
+def max_age(session: Session, row: WebSession) -> timedelta | None:
+    """How long the browser should keep the cookie: the rest of the session's whole lifetime."""
+    limits = _limits(session, row)
+    return None if limits is None or row.staff_id is None else limits.lifetime
+
+
+def purge_expired(session: Session, now: datetime) -> int:
+    """Delete sessions that have ended by time, for every school; the daily job calls this."""
+    ended = 0
+    for row in session.exec(select(WebSession)).all():
+        limits = _limits(session, row)
+        if limits is None or session_expired(row.created_at, row.last_seen_at, now, *_pair(limits)):
+            session.delete(row)
+            ended += 1
+    return ended
+
+
+def _limits(session: Session, row: WebSession) -> Lifetimes | None:
+    if row.staff_id is None:
+        return Lifetimes(SIGNING_IN, SIGNING_IN)
+    school = session.exec(
+        select(School)
+        .join(Staff, col(Staff.school_id) == School.id)
+        .where(Staff.id == row.staff_id)
+    ).first()
+    return lifetimes(school) if school is not None else None
+
+
+def _pair(limits: Lifetimes) -> tuple[timedelta, timedelta]:
+    return limits.idle, limits.lifetime

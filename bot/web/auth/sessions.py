@@ -1,0 +1,154 @@
+"""Server-side sessions for the web pages: `request.session` is a row in the database.
+
+The cookie holds only a random token (HttpOnly, SameSite=Lax, Secure on https). Routes read and
+write `request.session` as usual (Authlib keeps a sign-in's state, nonce and PKCE verifier
+there); this middleware loads it before the route and saves it with the response. Signing in
+always starts a new session, so a token seen before sign-in is worth nothing after it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import Any
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.bootstrap import Sendbot
+from bot.services import web_sessions
+from bot.storage.staff import Staff
+
+COOKIE = "sendbot_session"
+STATE = "sendbot.session"
+# Paths that never use a session: platforms sign their own requests, and health and static
+# files need none, so they cost no database read.
+NO_SESSION = ("/api/messages", "/slack/events", "/healthz", "/static/")
+
+
+@dataclass
+class SessionState:
+    """What the middleware knows of this request's session, and what the route changed."""
+
+    row_id: int | None = None
+    staff_id: int | None = None
+    # Set when the route began a new session (sign-in): the cookie to hand out.
+    new_token: str | None = None
+    max_age: int | None = None
+    ended: bool = False
+
+
+class ServerSessions:
+    """ASGI middleware: loads the session named by the cookie, and saves it afterwards."""
+
+    def __init__(self, app: ASGIApp, sendbot: Sendbot, key: bytes) -> None:
+        self.app = app
+        self.sendbot = sendbot
+        self.key = key
+        self.secure = sendbot.settings.base_url.startswith("https://")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(NO_SESSION):
+            await self.app(scope, receive, send)
+            return
+        token = HTTPConnection(scope).cookies.get(COOKIE)
+        state = SessionState()
+        data: dict[str, Any] = {}
+        if token:
+            found = await self.sendbot.db.run(lambda s: self._open(s, token))
+            if found is not None:
+                state.row_id, state.staff_id, data = found
+        scope["session"] = data
+        scope[STATE] = state
+        scope["sendbot.session_key"] = self.key
+        before = dict(data)
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                cookie = await self._save(state, data, before, had_cookie=bool(token))
+                if cookie:
+                    MutableHeaders(scope=message).append("set-cookie", cookie)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+    def _open(self, session: Any, token: str) -> tuple[int, int | None, dict[str, Any]] | None:
+        now = self.sendbot.clock.now()
+        row = web_sessions.open_session(session, web_sessions.digest(token, self.key), now)
+        return None if row is None else (row.id, row.staff_id, dict(row.data))  # type: ignore[return-value]
+
+    async def _save(
+        self, state: SessionState, data: dict[str, Any], before: dict[str, Any], had_cookie: bool
+    ) -> str | None:
+        """Write what changed; the Set-Cookie header to send, if any."""
+        if state.ended:
+            return self._cookie("", 0) if had_cookie else None
+        if state.new_token:
+            row_id = state.row_id
+            await self.sendbot.db.run(lambda s: web_sessions.save_data(s, row_id, data))  # type: ignore[arg-type]
+            return self._cookie(state.new_token, state.max_age)
+        if data == before:
+            return None
+        if state.row_id is not None:
+            row_id = state.row_id
+            await self.sendbot.db.run(lambda s: web_sessions.save_data(s, row_id, data))
+            return None
+        # Somebody not signed in needs a session now (a sign-in begun, or a form token).
+        token = web_sessions.new_token()
+        now = self.sendbot.clock.now()
+        digest = web_sessions.digest(token, self.key)
+        await self.sendbot.db.run(lambda s: web_sessions.begin(s, digest, None, dict(data), now))
+        return self._cookie(token, None)
+
+    def _cookie(self, token: str, max_age: int | None) -> str:
+        cookie: SimpleCookie = SimpleCookie()
+        cookie[COOKIE] = token
+        morsel = cookie[COOKIE]
+        morsel["path"] = "/"
+        morsel["httponly"] = True
+        morsel["samesite"] = "Lax"
+        if self.secure:
+            morsel["secure"] = True
+        if max_age is not None:
+            morsel["max-age"] = max_age
+        return morsel.OutputString()
+
+
+def state_of(request: Request) -> SessionState:
+    return request.scope[STATE]  # type: ignore[no-any-return]
+
+
+async def begin_signed_in(request: Request, sendbot: Sendbot, person: Staff) -> None:
+    """Replace this browser's session with a new one for `person` (a new token, a new form
+    token); what a sign-in in progress kept is dropped."""
+    state = state_of(request)
+    key: bytes = request.scope["sendbot.session_key"]
+    token = web_sessions.new_token()
+    now = sendbot.clock.now()
+    fresh = {"csrf": secrets.token_urlsafe(32)}
+    old = state.row_id
+
+    def swap(session: Any) -> tuple[int, int | None]:
+        if old is not None:
+            web_sessions.end(session, old)
+        row = web_sessions.begin(session, web_sessions.digest(token, key), person.id, fresh, now)
+        lifetime = web_sessions.max_age(session, row)
+        return row.id, None if lifetime is None else int(lifetime.total_seconds())  # type: ignore[return-value]
+
+    state.row_id, state.max_age = await sendbot.db.run(swap)
+    state.staff_id, state.new_token, state.ended = person.id, token, False
+    request.session.clear()
+    request.session.update(fresh)
+
+
+async def end_session(request: Request, sendbot: Sendbot) -> None:
+    """Sign out: the session is deleted on the server and the cookie cleared."""
+    state = state_of(request)
+    if state.row_id is not None:
+        row_id = state.row_id
+        await sendbot.db.run(lambda s: web_sessions.end(s, row_id))
+    state.row_id = state.staff_id = None
+    state.ended = True
+    request.session.clear()
