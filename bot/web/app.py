@@ -110,7 +110,8 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
     async def to_sign_in(request: Request, _exc: SignInRequired) -> Response:
         # Back to the very page asked for (a link from chat), query and all.
         wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/sign-in?{urlencode({'next': wanted}, safe='/')}", status_code=303)
+        query = urlencode({"next": wanted}, safe="/")
+        return RedirectResponse(f"/sign-in?{query}", status_code=303)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
