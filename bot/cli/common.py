@@ -26,6 +26,8 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # APScheduler logs every run of every job at INFO; our own jobs log what they did.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # Authlib logs a sign-in's PKCE verifier at DEBUG; sign-in secrets stay out of the log.
+    logging.getLogger("authlib").setLevel(max(logging.INFO, logging.getLevelName(level)))
 
 
 def open_app() -> Sendbot:

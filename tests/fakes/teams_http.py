@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 Body = dict[str, Any]
-Reply = tuple[int, dict[str, str], Body | None]
+# A dict is sent as JSON; bytes as they are, with the Content-Type the headers give (a page).
+Reply = tuple[int, dict[str, str], Body | bytes | None]
 
 
 @dataclass(frozen=True)
@@ -110,9 +111,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, headers, body = reply
-        payload = b"" if body is None else json.dumps(body).encode()
+        if isinstance(body, bytes):
+            payload = body
+        else:
+            payload = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
-        if body is not None:
+        if body is not None and not isinstance(body, bytes):
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         for name, value in headers.items():
