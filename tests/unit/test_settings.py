@@ -134,3 +134,100 @@ def test_teams_settings_must_be_complete(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("TEAMS_INSTALL_FOR_STAFF", "true")
     with pytest.raises(SettingsError, match="TEAMS_APP_ID is missing"):
         load_settings()
+
+
+TENANT = "6f1c2a3b-0000-4000-8000-00000000cafe"
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"WEB_SIGN_IN": "google"}, "WEB_SIGN_IN_CLIENT_ID is missing"),
+        ({"WEB_SIGN_IN": "google", "WEB_SIGN_IN_CLIENT_ID": "c"}, "WEB_SIGN_IN_CLIENT_SECRET"),
+        (
+            {
+                "WEB_SIGN_IN": "google",
+                "WEB_SIGN_IN_CLIENT_ID": "c",
+                "WEB_SIGN_IN_CLIENT_SECRET": "s",
+            },
+            "WEB_SIGN_IN_ALLOWED is missing",
+        ),
+        (
+            {
+                "WEB_SIGN_IN": "microsoft",
+                "WEB_SIGN_IN_CLIENT_ID": "c",
+                "WEB_SIGN_IN_CLIENT_SECRET": "s",
+            },
+            "WEB_SIGN_IN_ALLOWED is missing: WEB_SIGN_IN is microsoft",
+        ),
+        (
+            {
+                "WEB_SIGN_IN": "microsoft",
+                "WEB_SIGN_IN_CLIENT_ID": "c",
+                "WEB_SIGN_IN_CLIENT_SECRET": "s",
+                "WEB_SIGN_IN_ALLOWED": f"{TENANT},{TENANT[:-1]}0",
+            },
+            "one tenant id",
+        ),
+        (
+            {
+                "WEB_SIGN_IN": "slack",
+                "WEB_SIGN_IN_CLIENT_ID": "c",
+                "WEB_SIGN_IN_CLIENT_SECRET": "s",
+                "WEB_SIGN_IN_ALLOWED": "oakhill",
+            },
+            "Slack team ids",
+        ),
+        (
+            {"WEB_SIGN_IN": "oidc", "WEB_SIGN_IN_CLIENT_ID": "c", "WEB_SIGN_IN_CLIENT_SECRET": "s"},
+            "WEB_SIGN_IN_ISSUER is missing",
+        ),
+        (
+            {
+                "WEB_SIGN_IN": "oidc",
+                "WEB_SIGN_IN_CLIENT_ID": "c",
+                "WEB_SIGN_IN_CLIENT_SECRET": "s",
+                "WEB_SIGN_IN_ISSUER": "https://id.school.org",
+            },
+            "WEB_SIGN_IN_CLAIM is missing",
+        ),
+        ({"WEB_SIGN_IN_ISSUER": "http://id.school.org"}, "http:// only on 127.0.0.1"),
+        ({"WEB_SIGN_IN": "facebook"}, "WEB_SIGN_IN is not valid"),
+    ],
+)
+def test_web_sign_in_settings_must_fit_together(
+    monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], named: str
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert named in str(caught.value)
+    assert len(str(caught.value).splitlines()) == 1
+    assert "WEB_SIGN_IN_CLIENT_SECRET=s" not in str(caught.value)
+
+
+def test_web_sign_in_presets_and_the_demo_picker(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.web.auth.provider import sign_in_provider
+
+    monkeypatch.setenv("WEB_SIGN_IN", "microsoft")
+    monkeypatch.setenv("WEB_SIGN_IN_CLIENT_ID", "client")
+    monkeypatch.setenv("WEB_SIGN_IN_CLIENT_SECRET", "secret")
+    monkeypatch.setenv("TEAMS_TENANT_ID", TENANT.upper())  # the tenant given for Teams serves
+    monkeypatch.setenv("TEAMS_CLIENT_SECRET", "teams-secret")
+    monkeypatch.setenv("TEAMS_CLIENT_ID", "teams-client")
+    monkeypatch.setenv("TEAMS_AUTHORITY", "https://login.microsoftonline.us")
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    settings = load_settings()
+    assert settings.demo_sign_in_allowed is False  # never once real sign-in is set up
+    provider = sign_in_provider(settings)
+    assert provider is not None
+    assert provider.issuer == f"https://login.microsoftonline.us/{TENANT}/v2.0"
+    assert provider.allowed == frozenset({TENANT})
+    assert provider.redirect_uri == "http://127.0.0.1:8000/auth/callback"
+    monkeypatch.setenv("WEB_SIGN_IN_ISSUER", "http://127.0.0.1:9999/tenant/v2.0/")
+    assert sign_in_provider(load_settings()).issuer == "http://127.0.0.1:9999/tenant/v2.0"  # type: ignore[union-attr]
+    monkeypatch.setenv("WEB_SIGN_IN", "none")
+    monkeypatch.delenv("SECRET_KEY")
+    assert load_settings().demo_sign_in_allowed is True
