@@ -72,7 +72,7 @@ def admit(
         if domain not in allowed:
             return Refusal("other_domain", _OTHER_DOMAIN)
         if not _verified(claims):
-            return Refusal("unverified_email", _UNVERIFIED)
+            return Refusal("unverified_email", UNVERIFIED)
         return Account(issuer, subject, _email(claims))
     if provider is Provider.SLACK:
         if _text(claims.get(SLACK_TEAM_CLAIM)) not in allowed:
@@ -132,7 +132,7 @@ _OTHER_WORKSPACE = (
     "This Slack account is in another workspace. Sign in to the school's Slack workspace."
 )
 _NOT_ALLOWED = "This account is not one that may use sendbot at this school."
-_UNVERIFIED = (
+UNVERIFIED = (
     "The sign-in service has not verified this account's email address, so sendbot cannot "
     "tell who you are. Verify it with the service, or use your school account."
 )
@@ -144,7 +144,6 @@ LEFT = (
     "This account belongs to someone who is no longer on the school's staff list, so it "
     "cannot sign in. If that is wrong, ask your SENDCO."
 )
-UNVERIFIED = _UNVERIFIED
 
 
 def session_expired(

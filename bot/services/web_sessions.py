@@ -48,12 +48,15 @@ def new_token() -> str:
 
 
 def open_session(session: Session, token_digest: str, now: datetime) -> WebSession | None:
-    """The live session with this digest, seen now; an expired one is deleted and None given."""
-    row = session.exec(select(WebSession).where(WebSession.token_digest == token_digest)).first()
-    if row is None:
+    """The live session with this digest, seen now; an expired one is deleted and None given.
+    One query per page: the session and its person's school together."""
+    found = session.exec(
+        _with_school().where(WebSession.token_digest == token_digest)  # type: ignore[arg-type]
+    ).first()
+    if found is None:
         return None
-    limits = _limits(session, row)
-    if limits is None or session_expired(row.created_at, row.last_seen_at, now, *_pair(limits)):
+    row, school = found
+    if _ended(row, school, now):
         session.delete(row)
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
@@ -94,33 +97,41 @@ def end_all(session: Session, staff_ids: list[int]) -> int:
     return int(result.rowcount or 0)
 
 
-def max_age(session: Session, row: WebSession) -> timedelta | None:
-    """How long the browser should keep the cookie: the rest of the session's whole lifetime."""
-    limits = _limits(session, row)
-    return None if limits is None or row.staff_id is None else limits.lifetime
+def sign_in(
+    session: Session, token_digest: str, person: Staff, data: dict, now: datetime, old: int | None
+) -> tuple[int, timedelta]:
+    """Replace a browser's session (`old`, if any) with a new one for `person`; the new row's
+    id, and how long the browser should keep its cookie (the session's whole lifetime)."""
+    if old is not None:
+        end(session, old)
+    row = begin(session, token_digest, person.id, data, now)
+    school = session.get(School, person.school_id)
+    assert school is not None and row.id is not None
+    return row.id, lifetimes(school).lifetime
 
 
 def purge_expired(session: Session, now: datetime) -> int:
     """Delete sessions that have ended by time, for every school; the daily job calls this."""
-    ended = 0
-    for row in session.exec(select(WebSession)).all():
-        limits = _limits(session, row)
-        if limits is None or session_expired(row.created_at, row.last_seen_at, now, *_pair(limits)):
-            session.delete(row)
-            ended += 1
-    return ended
+    ended = [row for row, school in session.exec(_with_school()) if _ended(row, school, now)]
+    for row in ended:
+        session.delete(row)
+    return len(ended)
 
 
-def _limits(session: Session, row: WebSession) -> Lifetimes | None:
+def _with_school():  # type: ignore[no-untyped-def]
+    """Sessions with the school of the person signed in (None while signing in)."""
+    return (
+        select(WebSession, School)
+        .outerjoin(Staff, col(Staff.id) == WebSession.staff_id)
+        .outerjoin(School, col(School.id) == Staff.school_id)
+    )
+
+
+def _ended(row: WebSession, school: School | None, now: datetime) -> bool:
     if row.staff_id is None:
-        return Lifetimes(SIGNING_IN, SIGNING_IN)
-    school = session.exec(
-        select(School)
-        .join(Staff, col(Staff.school_id) == School.id)
-        .where(Staff.id == row.staff_id)
-    ).first()
-    return lifetimes(school) if school is not None else None
-
-
-def _pair(limits: Lifetimes) -> tuple[timedelta, timedelta]:
-    return limits.idle, limits.lifetime
+        limits = Lifetimes(SIGNING_IN, SIGNING_IN)
+    elif school is None:
+        return True  # the person is gone
+    else:
+        limits = lifetimes(school)
+    return session_expired(row.created_at, row.last_seen_at, now, limits.idle, limits.lifetime)

@@ -3,6 +3,7 @@ that Authlib talks to over real HTTP: who gets in, who does not, and what each r
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
@@ -26,6 +27,7 @@ from tests.integration.signing_in import (
     start,
 )
 from tests.integration.webapp import client_for
+from tests.web_forms import form_token
 
 OTHER_TENANT = "0b0b0b0b-0000-4000-8000-00000000beef"
 
@@ -246,8 +248,6 @@ def test_a_state_that_is_tampered_replayed_expired_or_not_ours_is_refused(
 
 
 def _token(client) -> str:  # type: ignore[no-untyped-def]
-    from tests.web_forms import form_token
-
     return form_token(client, "/me")
 
 
@@ -414,4 +414,20 @@ def test_sessions_end_when_idle_when_old_and_at_sign_out(
     replay.cookies.set("sendbot_session", cookie)
     assert replay.get("/me").status_code == 303
     assert db.work(lambda s: s.exec(select(AuditEvent.action)).all()).count("signed_out") == 1
+    sendbot.db.dispose()
+
+
+def test_the_daily_job_deletes_only_sessions_that_have_ended(
+    db: Database, clock: FixedClock, people: dict[str, int], microsoft: FakeOidcProvider
+) -> None:
+    sendbot = signing_in_sendbot(_url(db), clock, microsoft)
+    signed_in_client(sendbot, microsoft, "priya.raman@oakhill.example")
+    clock.moment += timedelta(hours=7)
+    tom = signed_in_client(sendbot, microsoft, "tom.hargreaves@oakhill.example")
+    start(client_for(sendbot))  # a sign-in begun and never finished
+    assert len(db.work(lambda s: s.exec(select(WebSession)).all())) == 3
+    clock.moment += timedelta(hours=2)  # Priya idle 9 hours; the unfinished sign-in 2 hours
+    assert asyncio.run(sendbot.ticker.purge_sessions()) == 2
+    assert db.work(lambda s: s.exec(select(WebSession.staff_id)).all()) == [people["tom"]]
+    assert tom.get("/me").status_code == 200
     sendbot.db.dispose()

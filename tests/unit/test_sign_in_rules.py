@@ -76,3 +76,24 @@ def test_a_session_ends_when_idle_or_when_old() -> None:
     seen = start + timedelta(days=6, hours=23)
     assert not session_expired(start, seen, seen + timedelta(minutes=59), idle, lifetime)
     assert session_expired(start, seen, start + timedelta(days=7), idle, lifetime)
+
+
+@pytest.mark.parametrize(
+    ("target", "kept"),
+    [
+        ("/team?period=autumn", True),
+        ("/pupils/12", True),
+        ("//evil.example/x", False),
+        ("/\\evil.example", False),
+        ("/ok\\..\\x", False),
+        ("https://evil.example/", False),
+        ("/line\nbreak", False),
+        ("team", False),
+    ],
+)
+def test_after_signing_in_a_person_goes_only_to_a_page_of_this_site(
+    target: str, kept: bool
+) -> None:
+    from bot.web.auth.routes import safe_next
+
+    assert safe_next(target) == (target if kept else "/")

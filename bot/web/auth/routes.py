@@ -42,6 +42,7 @@ BAD_TOKEN = (
     "The sign-in service's answer did not pass sendbot's checks, so you were not signed in. "
     "Please start again."
 )
+UNREACHABLE = "provider_unreachable"
 CANCELLED = "You chose not to sign in, so nothing changed. You can start again whenever you like."
 NO_CODE = (
     "The sign-in service sent you back without a sign-in, so nothing changed. Please start again."
@@ -100,7 +101,7 @@ async def callback(request: Request, sendbot: SendbotDep) -> Response:
     if isinstance(account, Refusal):
         refusal = account
         await sendbot.db.run(lambda s: refused(s, refusal, how, now))
-        status = 502 if refusal.message == PROVIDER_DOWN else 403
+        status = 502 if refusal.reason == UNREACHABLE else 403
         return _refused_page(request, refusal.message, status)
     person = await sendbot.db.run(lambda s: who_signs_in(s, account, how, now))
     if isinstance(person, Refusal):
@@ -133,7 +134,7 @@ async def _check(request: Request, provider: SignInProvider) -> Account | Refusa
     except JoseError as exc:
         return Refusal(f"bad_id_token:{type(exc).__name__}", BAD_TOKEN)
     except (httpx.HTTPError, ValueError, KeyError, TypeError):
-        return Refusal("provider_unreachable", PROVIDER_DOWN)
+        return Refusal(UNREACHABLE, PROVIDER_DOWN)
     claims = token.get("userinfo")
     if not claims:
         return Refusal("no_id_token", BAD_TOKEN)
@@ -185,11 +186,11 @@ def _refused_page(request: Request, message: str, status: int) -> Response:
     )
 
 
-# A path on this site: one slash, then no second slash or backslash that a browser would read
-# as another host, and no control characters.
-_LOCAL_PATH = re.compile(r"^/(?![/\\])[^\x00-\x1f\x7f]*$")
+# A path on this site: one slash, then no second slash, and no backslash (which browsers read
+# as a slash) or control character anywhere.
+_LOCAL_PATH = re.compile(r"^/(?!/)[^\x00-\x1f\x7f\\]*$")
 
 
 def safe_next(target: str) -> str:
     """Only go back to a page of this site, so a crafted link cannot send a person elsewhere."""
-    return target if _LOCAL_PATH.match(target) and "\\" not in target else "/"
+    return target if _LOCAL_PATH.match(target) else "/"

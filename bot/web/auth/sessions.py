@@ -38,6 +38,8 @@ class SessionState:
     new_token: str | None = None
     max_age: int | None = None
     ended: bool = False
+    # The key of the stored token digests, for a route that begins a session.
+    key: bytes = b""
 
 
 class ServerSessions:
@@ -54,7 +56,7 @@ class ServerSessions:
             await self.app(scope, receive, send)
             return
         token = HTTPConnection(scope).cookies.get(COOKIE)
-        state = SessionState()
+        state = SessionState(key=self.key)
         data: dict[str, Any] = {}
         if token:
             found = await self.sendbot.db.run(lambda s: self._open(s, token))
@@ -62,7 +64,6 @@ class ServerSessions:
                 state.row_id, state.staff_id, data = found
         scope["session"] = data
         scope[STATE] = state
-        scope["sendbot.session_key"] = self.key
         before = dict(data)
 
         async def send_with_cookie(message: Message) -> None:
@@ -124,20 +125,15 @@ async def begin_signed_in(request: Request, sendbot: Sendbot, person: Staff) -> 
     """Replace this browser's session with a new one for `person` (a new token, a new form
     token); what a sign-in in progress kept is dropped."""
     state = state_of(request)
-    key: bytes = request.scope["sendbot.session_key"]
     token = web_sessions.new_token()
+    digest = web_sessions.digest(token, state.key)
     now = sendbot.clock.now()
     fresh = {"csrf": secrets.token_urlsafe(32)}
     old = state.row_id
-
-    def swap(session: Any) -> tuple[int, int | None]:
-        if old is not None:
-            web_sessions.end(session, old)
-        row = web_sessions.begin(session, web_sessions.digest(token, key), person.id, fresh, now)
-        lifetime = web_sessions.max_age(session, row)
-        return row.id, None if lifetime is None else int(lifetime.total_seconds())  # type: ignore[return-value]
-
-    state.row_id, state.max_age = await sendbot.db.run(swap)
+    state.row_id, lifetime = await sendbot.db.run(
+        lambda s: web_sessions.sign_in(s, digest, person, fresh, now, old)
+    )
+    state.max_age = int(lifetime.total_seconds())
     state.staff_id, state.new_token, state.ended = person.id, token, False
     request.session.clear()
     request.session.update(fresh)
