@@ -39,7 +39,9 @@ class Settings(BaseSettings):
         " (empty: http://HOST:PORT)",
     )
     demo_mode: bool = Field(
-        True, description="true or false: load the demo school into an empty database"
+        False,
+        description="true or false: load the demo school into an empty database and offer"
+        " its sign-in-as-anyone picker, to this computer only (make run turns it on)",
     )
     chat_platform: Literal["auto", "local", "slack", "teams"] = Field(
         "auto",
@@ -130,6 +132,18 @@ class Settings(BaseSettings):
         description="a random string of at least 32 characters that keys web sessions"
         " (required unless the app is in demo mode on this computer only)",
     )
+    upload_max_mb: float = Field(
+        10.0,
+        ge=1,
+        le=10,
+        description="the largest file the SENDCO may upload on the web pages, in MB (1 to 10;"
+        " a register of 2,000 pupils is well under 1 MB)",
+    )
+    api_docs: bool = Field(
+        False,
+        description="true or false: publish the web API's description at /openapi.json and"
+        " /docs (for developers; off in a school)",
+    )
     briefings_dir: str = Field("briefings", description="the folder of briefing files")
     quizzes_dir: str = Field("quizzes", description="the folder of question bank files")
     demo_dir: str = Field(
@@ -202,7 +216,7 @@ class Settings(BaseSettings):
         value = value.rstrip("/")
         if value.startswith("https://") and len(value) > len("https://"):
             return value
-        if value.startswith("http://") and _is_loopback(urlsplit(value).hostname or ""):
+        if value.startswith("http://") and is_loopback(urlsplit(value).hostname or ""):
             return value
         raise ValueError("must be an https:// address (http:// only on 127.0.0.1 or localhost)")
 
@@ -216,13 +230,25 @@ class Settings(BaseSettings):
     @property
     def listens_on_loopback(self) -> bool:
         """True when only this computer can reach the web app."""
-        return _is_loopback(self.host)
+        return is_loopback(self.host)
+
+    @property
+    def reached_from_this_computer_only(self) -> bool:
+        """True when sendbot both listens on loopback and tells staff a loopback address: no
+        reverse proxy or forwarded port is meant to bring anyone else here."""
+        return self.listens_on_loopback and is_loopback(urlsplit(self.base_url).hostname or "")
 
     @property
     def demo_sign_in_allowed(self) -> bool:
         """The persona picker exists only for a demo on this computer, and never once real
-        sign-in is set up."""
-        return self.demo_mode and self.listens_on_loopback and self.web_sign_in == "none"
+        sign-in is set up. Each request must come from this computer too (bot.web.demo_gate)."""
+        return (
+            self.demo_mode and self.reached_from_this_computer_only and self.web_sign_in == "none"
+        )
+
+    @property
+    def upload_max_bytes(self) -> int:
+        return int(self.upload_max_mb * 1_000_000)
 
     @property
     def sign_in_allowed_values(self) -> frozenset[str]:
@@ -261,8 +287,9 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning a validation failure into one line per bad setting."""
+def load_settings(*, serving: bool = False, **overrides: object) -> Settings:
+    """Read the settings, turning a validation failure into one line per bad setting. With
+    `serving` (sendbot run), also insist on what web pages reachable by others need."""
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
@@ -272,12 +299,33 @@ def load_settings(**overrides: object) -> Settings:
     )
     if platform_problem:
         raise SettingsError(platform_problem)
-    if settings.secret_key is None and not settings.demo_sign_in_allowed:
-        raise SettingsError(
-            "Setting SECRET_KEY is missing: it is required unless DEMO_MODE is true, HOST is"
-            " 127.0.0.1 and WEB_SIGN_IN is none. Allowed: " + _description("secret_key")
-        )
+    reach_problem = _reach_problem(settings) if serving else ""
+    if reach_problem:
+        raise SettingsError(reach_problem)
     return settings
+
+
+def _reach_problem(settings: Settings) -> str:
+    """Pages other computers can reach need the school's sign-in and a key; else ""."""
+    if not settings.reached_from_this_computer_only:
+        where = f"PUBLIC_URL is {settings.base_url}"
+        if not settings.listens_on_loopback:
+            where = f"HOST is {settings.host}"
+        if settings.web_sign_in == "none":
+            return (
+                f"Setting WEB_SIGN_IN is none, but {where}, so other computers can reach the"
+                " web pages and staff must sign in with their school accounts. Allowed: "
+                + _description("web_sign_in")
+            )
+        if settings.secret_key is None:
+            return f"Setting SECRET_KEY is missing: {where}. Allowed: " + _description("secret_key")
+    if settings.secret_key is None and not settings.demo_sign_in_allowed:
+        return (
+            "Setting SECRET_KEY is missing: it is required unless DEMO_MODE is true, HOST and"
+            " PUBLIC_URL are on this computer (127.0.0.1 or localhost) and WEB_SIGN_IN is none."
+            " Allowed: " + _description("secret_key")
+        )
+    return ""
 
 
 def _slack_problem(settings: Settings) -> str:
@@ -363,7 +411,8 @@ def _sign_in_problem(settings: Settings) -> str:
     return ""
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """127.0.0.1, ::1, any other loopback address, or localhost."""
     if host == "localhost":
         return True
     try:

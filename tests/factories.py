@@ -391,9 +391,21 @@ def profile_alert(
     *,
     sent_at: datetime | None = None,
     delivery: bool = True,
+    linked: bool = True,
 ) -> tuple[ProfileAlert, list[ProfileRead]]:
     """One person's alert for an import, a read (unread) per change, and (with `delivery`) its
-    pending outbox row, due at once; as the import service plans them."""
+    pending outbox row, due at once; as the import service plans them. With `linked`, the
+    teaching link that made them one to tell (they teach each pupil), unless one exists."""
+    if linked:
+        for change in changes:
+            mis_id = session.get(Pupil, change.pupil_id).mis_id  # type: ignore[union-attr]
+            exists = session.exec(
+                select(TeachingLink).where(
+                    TeachingLink.staff_id == staff_row.id, TeachingLink.pupil_mis_id == mis_id
+                )
+            ).first()
+            if exists is None:
+                teaching_link(session, staff_row, pupil_mis_id=mis_id)
     alert = ProfileAlert(
         school_id=import_row.school_id,
         import_id=import_row.id,  # type: ignore[arg-type]

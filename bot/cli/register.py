@@ -10,18 +10,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.bootstrap import Sendbot
-from bot.cli.common import SchoolName, in_one_transaction
+from bot.cli.common import SchoolName, check_then_apply, in_one_transaction
+from bot.content.teaching_file import TeachingRow
 from bot.services.register_files import (
     MAX_BYTES,
-    import_register_file,
-    import_teaching_file,
+    CheckedRegister,
+    apply_register_file,
+    apply_teaching_file,
+    check_register_file,
+    check_teaching_file,
     too_large,
 )
 from bot.services.register_retention import erase_pupil
 from bot.services.schools import find_school
+from bot.storage.maintenance import forget_erased_bytes
 
 
 def register(app: typer.Typer) -> None:
@@ -65,17 +71,20 @@ def register(app: typer.Typer) -> None:
 
         Staff who teach a pupil whose place on the register changed are told at their next
         sending moment. The school's first import only sets where things stand."""
+
         data = _read(file)
         mapping_data = _read(mapping, "mapping file") if mapping else None
 
-        def work(session: Session, app: Sendbot) -> str:
+        def check() -> CheckedRegister:
+            return check_register_file(data, mapping_data)
+
+        def apply(session: Session, app: Sendbot, checked: CheckedRegister) -> str:
             return str(
-                import_register_file(
+                apply_register_file(
                     session,
                     find_school(session, school),
-                    data,
+                    checked,
                     file_name=file.name,
-                    mapping_data=mapping_data,
                     by=None,
                     now=app.clock.now(),
                     confirm_partial=confirm_partial,
@@ -84,7 +93,7 @@ def register(app: typer.Typer) -> None:
                 )
             )
 
-        typer.echo(in_one_transaction(work, "importing the register"))
+        typer.echo(check_then_apply(check, apply, "importing the register"))
 
     @app.command("import-teaching")
     def import_teaching_command(
@@ -100,16 +109,18 @@ def register(app: typer.Typer) -> None:
         school: SchoolName = None,
     ) -> None:
         """Replace who teaches whom; a file with any bad line changes nothing."""
-        data = _read(file)
 
-        def work(session: Session, app: Sendbot) -> str:
+        def apply(session: Session, app: Sendbot, rows: tuple[TeachingRow, ...]) -> str:
             return str(
-                import_teaching_file(
-                    session, find_school(session, school), data, by=None, now=app.clock.now()
+                apply_teaching_file(
+                    session, find_school(session, school), rows, by=None, now=app.clock.now()
                 )
             )
 
-        typer.echo(in_one_transaction(work, "importing teaching groups"))
+        data = _read(file)
+        typer.echo(
+            check_then_apply(lambda: check_teaching_file(data), apply, "importing teaching groups")
+        )
 
     privacy_app = typer.Typer(help="Pupil data and its erasure.", no_args_is_help=True)
 
@@ -118,16 +129,24 @@ def register(app: typer.Typer) -> None:
         mis_id: Annotated[str, typer.Argument(help="The pupil's id in the MIS.")],
         school: SchoolName = None,
     ) -> None:
-        """Erase one pupil's name, UPN and profile link now; counts in reports stay."""
+        """Erase every copy of one pupil's data now; counts in reports stay."""
+        engines: list[Engine] = []
 
         def work(session: Session, app: Sendbot) -> int:
+            engines.append(app.db.engine)
             pupil = erase_pupil(
                 session, find_school(session, school), mis_id, None, app.clock.now()
             )
             return pupil.id  # type: ignore[return-value]
 
         erased = in_one_transaction(work, "erasing a pupil")
-        typer.echo(f"Erased: pupil record {erased} keeps no name, UPN, MIS id or profile link.")
+        # Only once the erasure has committed can the old copies in the database files go.
+        forget_erased_bytes(engines[0])
+        engines[0].dispose()
+        typer.echo(
+            f"Erased: pupil record {erased} keeps no name, UPN, MIS id, year, form, needs or"
+            " profile link, and their alerts in the local chat no longer show them."
+        )
 
     app.add_typer(privacy_app, name="privacy")
 

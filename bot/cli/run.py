@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Start sendbot: web pages, chat and the scheduler, until Ctrl-C."""
         overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
-        settings = load_settings(**overrides)
+        settings = load_settings(serving=True, **overrides)
         configure_logging(settings.log_level)
         sendbot = build(settings)
         prepare_database(sendbot)
@@ -43,6 +43,8 @@ def register(app: typer.Typer) -> None:
                 port=settings.port,
                 log_level=settings.log_level.lower(),
                 access_log=False,
+                # uvicorn's loggers go through ours (configure_logging), filters and all.
+                log_config=None,
             )
         )
         try:

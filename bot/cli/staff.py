@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from bot.cli.common import in_one_transaction
+from bot.cli.common import check_then_apply, in_one_transaction
 from bot.cli.slack import link_unmatched
 from bot.content.staff_csv import read_staff_csv
 from bot.services.pauses import find_person, pause, resume
@@ -40,9 +40,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Import the staff list; all rows are checked first, and a bad file changes nothing."""
-        staff_file = read_staff_csv(file.read_bytes())
-        summary = in_one_transaction(
-            lambda session, _app: import_staff(
+        summary = check_then_apply(
+            lambda: read_staff_csv(file.read_bytes()),
+            lambda session, _app, staff_file: import_staff(
                 session, staff_file, school_name=school, deactivate_missing=deactivate_missing
             ),
             f"importing {file.name}",

@@ -9,8 +9,8 @@ import typer
 from sqlmodel import Session
 
 from bot.bootstrap import Sendbot
-from bot.cli.common import in_one_transaction
-from bot.content.targets_csv import read_targets_csv
+from bot.cli.common import check_then_apply, in_one_transaction
+from bot.content.targets_csv import TargetFile, read_targets_csv
 from bot.domain.targets import METRICS_ALLOWED, PERIODS_ALLOWED
 from bot.services.progress import school_today, target_progress
 from bot.services.schools import find_school
@@ -119,13 +119,14 @@ def register(app: typer.Typer) -> None:
         by: By,
     ) -> None:
         """Set a whole team's targets from a spreadsheet; a file with any bad line sets none."""
-        target_file = read_targets_csv(file.read_bytes())
 
-        def work(session: Session, app: Sendbot) -> tuple[int, int]:
+        def apply(session: Session, app: Sendbot, target_file: TargetFile) -> tuple[int, int]:
             actor = find_person(session, by)
             return import_targets(session, actor, target_file, app.clock.now())
 
-        added, updated = in_one_transaction(work, f"importing {file.name}")
+        added, updated = check_then_apply(
+            lambda: read_targets_csv(file.read_bytes()), apply, f"importing {file.name}"
+        )
         typer.echo(f"{added} targets added, {updated} updated.")
 
     @target_app.command("delete")

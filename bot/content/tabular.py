@@ -13,11 +13,22 @@ from __future__ import annotations
 import csv
 import io
 import re
-import warnings
-import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import islice
+
+from bot.content.table_limits import (
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    Refused,
+    cell_too_long,
+    too_many_cells,
+    too_many_columns,
+    too_many_rows,
+)
 
 EMAIL_SHAPE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[a-z]{2,}$")
 SAVE_AS_UTF8 = (
@@ -25,8 +36,9 @@ SAVE_AS_UTF8 = (
     "then import that file."
 )
 DELIMITERS = ",;\t"
-# A sheet is read whole into memory; a compressed .xlsx can hold far more than its size suggests.
-MAX_ROWS = 100_000
+# Where str.splitlines ends a line, so that the header is found as it always was.
+LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+LINE_BREAK = re.compile(f"[{LINE_BREAKS}]")
 XLSX_START = b"PK"  # an .xlsx is a zip archive
 OLE_START = b"\xd0\xcf\x11\xe0"  # old .xls, and any password-protected workbook
 
@@ -67,13 +79,12 @@ class Table:
 
 def read_table(data: bytes, *, excel: bool = True, max_bytes: int | None = None) -> Table | Problem:
     """The file's header and rows, or why it cannot be read. An Excel workbook is told by its
-    content (not its name), since uploads and exports often carry the wrong extension."""
+    content (not its name), since uploads and exports often carry the wrong extension. Rows,
+    columns and cells are counted as they are read, and reading stops at the first limit
+    (bot.content.table_limits) with that as the problem."""
     if max_bytes is not None and len(data) > max_bytes:
         return Problem(0, "", _too_big(len(data), max_bytes))
-    if excel and data.startswith(XLSX_START):
-        lines = _xlsx_lines(data)
-        delimiter = ""
-    elif excel and data.startswith(OLE_START):
+    if excel and data.startswith(OLE_START):
         return Problem(
             0,
             "",
@@ -81,21 +92,36 @@ def read_table(data: bytes, *, excel: bool = True, max_bytes: int | None = None)
             'cannot open. Save it in Excel as "Excel Workbook (.xlsx)" without a password, or '
             'as "CSV UTF-8 (Comma delimited)".',
         )
-    else:
-        text, problem = decode(data)
-        if problem:
-            return problem
-        delimiter = pick_delimiter(text)
-        lines = _csv_lines(text, delimiter)
-    if isinstance(lines, Problem):
-        return lines
-    records = [(n, cells) for n, cells in lines if any(cell.strip() for cell in cells)]
+    is_excel = excel and data.startswith(XLSX_START)
+    try:
+        if is_excel:
+            # openpyxl is imported only here, so that reading a CSV never pays for it.
+            from bot.content.xlsx_table import read_first_sheet
+
+            records = read_first_sheet(data, lambda lines: _collect(lines, excel=True))
+            delimiter = ""
+        else:
+            text, problem = decode(data)
+            if problem:
+                return problem
+            delimiter = pick_delimiter(text)
+            records = _collect(_csv_lines(text, delimiter), excel=False)
+            open_quote = _quote_left_open(text, delimiter)
+            if open_quote:
+                # Without strict mode csv swallows the rest of the file into one cell; name it.
+                return Problem(
+                    open_quote,
+                    "",
+                    "A quotation mark opened on this line is never closed, so the file ends in "
+                    "the middle of a cell: it may have been cut short while it was being written. "
+                    "Export it again.",
+                )
+    except Refused as refused:
+        return Problem(refused.line, "", refused.reason)
     if not records:
         return Problem(1, "", "The file is empty. The first line must name the columns.")
-    if len(records) > MAX_ROWS + 1:
-        return Problem(0, "", f"The file has more than {MAX_ROWS:,} rows; sendbot reads no more.")
     (header_line, header), *rows = records
-    return Table(header_line, header, rows, delimiter, bool(excel and not delimiter))
+    return Table(header_line, header, rows, delimiter, is_excel)
 
 
 def decode(data: bytes) -> tuple[str, Problem | None]:
@@ -111,8 +137,18 @@ def decode(data: bytes) -> tuple[str, Problem | None]:
 
 def pick_delimiter(text: str) -> str:
     """The separator the header line uses most: Excel in much of Europe writes semicolons."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = _first_line(text)
     return max(DELIMITERS, key=first.count) if first else ","
+
+
+def _first_line(text: str) -> str:
+    """The first line that is not blank, found without splitting the whole text into lines."""
+    found = re.search(r"\S", text)
+    if found is None:
+        return ""
+    start = max(text.rfind(c, 0, found.start()) for c in LINE_BREAKS)
+    end = LINE_BREAK.search(text, found.start())
+    return text[start + 1 : end.start() if end else len(text)]
 
 
 def split_csv(text: str) -> list[list[str]]:
@@ -150,7 +186,8 @@ def width_problems(table: Table) -> list[Problem]:
     width = table.width
     problems = []
     for line, cells in table.rows:
-        if len(cells) < width:
+        # A sheet keeps no empty cells at a line's end; only a CSV line can be cut short.
+        if len(cells) < width and not table.is_excel:
             other = next(
                 (d for d in DELIMITERS if d != table.delimiter and d in "".join(cells)), ""
             )
@@ -177,55 +214,68 @@ def width_problems(table: Table) -> list[Problem]:
     return problems
 
 
-def _csv_lines(text: str, delimiter: str) -> list[tuple[int, list[str]]] | Problem:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    lines = list(enumerate(reader, start=1))
-    if _quote_left_open(text, delimiter):
-        # Without strict mode csv swallows the rest of the file into one cell; name the line.
-        return Problem(
-            len(lines),
-            "",
-            "A quotation mark opened on this line is never closed, so the file ends in the middle "
-            "of a cell: it may have been cut short while it was being written. Export it again.",
-        )
-    return lines
+def _collect(
+    lines: Iterable[tuple[int, Sequence[object]]], *, excel: bool
+) -> list[tuple[int, list[str]]]:
+    """The lines that are not blank, as text, counted against the limits as they come."""
+    records: list[tuple[int, list[str]]] = []
+    cells = 0
+    for number, values in lines:
+        row = _row_text(number, values, excel)
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(records) > MAX_ROWS:  # the header and MAX_ROWS below it are in already
+            raise too_many_rows(number)
+        cells += len(row)
+        if cells > MAX_CELLS:
+            raise too_many_cells(number)
+        records.append((number, row))
+    return records
 
 
-def _quote_left_open(text: str, delimiter: str) -> bool:
+def _row_text(number: int, values: Sequence[object], excel: bool) -> list[str]:
+    if len(values) > MAX_COLUMNS:
+        if any(_cell_text(value).strip() for value in islice(values, MAX_COLUMNS, None)):
+            raise too_many_columns(number)
+        values = values[:MAX_COLUMNS]
+    row = [_cell_text(value) for value in values]
+    if any(len(cell) > MAX_CELL_CHARS for cell in row):
+        raise cell_too_long(number)
+    if excel:
+        # A sheet's line is as wide as its widest; the empty cells at the end need no room.
+        while row and not row[-1]:
+            row.pop()
+    return row
+
+
+def _csv_lines(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    number = 0
+    try:
+        for number, cells in enumerate(
+            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
+        ):
+            yield number, cells
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise cell_too_long(
+                number + 1, "a quotation mark may open a cell and never close it"
+            ) from None
+        raise Refused(
+            number + 1,
+            "This line cannot be read as CSV: the file may be damaged, or not a table. "
+            + SAVE_AS_UTF8,
+        ) from None
+
+
+def _quote_left_open(text: str, delimiter: str) -> int:
+    """The line whose quotation mark is never closed, or 0."""
+    records = 0
     try:
         for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
-            pass
+            records += 1
     except csv.Error as exc:
-        return "unexpected end of data" in str(exc)
-    return False
-
-
-def _xlsx_lines(data: bytes) -> list[tuple[int, list[str]]] | Problem:
-    # openpyxl is imported here so that reading a CSV never pays for it.
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            # Workbooks written by MIS exports often lack a default style; that is harmless.
-            warnings.simplefilter("ignore")
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                sheet = book.worksheets[0]
-                lines = []
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                    if number > MAX_ROWS + 1:
-                        break
-                    lines.append((number, [_cell_text(value) for value in values]))
-            finally:
-                book.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, EOFError):
-        return Problem(
-            0,
-            "",
-            "This Excel file cannot be opened: it may have been cut short while it was being "
-            'written, or be damaged. Export it again, or save it from Excel as "CSV UTF-8".',
-        )
-    return lines
+        return records + 1 if "unexpected end of data" in str(exc) else 0
+    return 0
 
 
 def _cell_text(value: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from bot.services.register_retention import erase_due
 from bot.services.rounds import plan_rounds
 from bot.services.web_sessions import purge_expired
 from bot.storage.database import Database
+from bot.storage.maintenance import forget_erased_bytes
 
 log = logging.getLogger(__name__)
 # Staff are matched to chat accounts once at start and then daily.
@@ -157,6 +159,8 @@ class Ticker:
         erased = await self.db.run(lambda session: erase_due(session, now))
         if erased:
             log.info("erased %d former register pupils", erased)
+            # Committed by now, so the old copies in the database files can go.
+            await asyncio.to_thread(forget_erased_bytes, self.db.engine)
         return erased
 
     async def purge_sessions(self) -> int:

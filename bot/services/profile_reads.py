@@ -18,6 +18,7 @@ from bot.domain.register import initials
 from bot.domain.rounds import school_days_since
 from bot.services.chat_port import Message, Outcome
 from bot.services.errors import UserError
+from bot.services.pupil_access import visible_pupils
 from bot.services.register_messages import AlertPupil, alert_message
 from bot.storage.register import ProfileAlert, ProfileRead, Pupil, RegisterChange
 from bot.storage.school import School
@@ -68,22 +69,31 @@ def render_alerts(
     """The alerts (or reminders) as they should go out now; None for one with nothing left to
     read, or whose person has left."""
     rows = session.exec(
-        select(ProfileAlert, School.register_chat_detail, Staff.active)
+        select(ProfileAlert, School.register_chat_detail, Staff)
         .join(School, col(School.id) == ProfileAlert.school_id)
         .join(Staff, col(Staff.id) == ProfileAlert.staff_id)
         .where(col(ProfileAlert.id).in_(alert_ids))
     ).all()
     pupils = alert_pupils(session, alert_ids)
     rendered: dict[int, Message | None] = {}
-    for alert, detail, active in rows:
-        these = pupils.get(alert.id, [])  # type: ignore[arg-type]
+    for alert, detail, person in rows:
+        # Only the pupils the person teaches or supports as the teaching groups stand when it
+        # goes out: one they no longer teach is not named to them in chat.
+        these = _still_theirs(session, person, pupils.get(alert.id, []))  # type: ignore[arg-type]
         waiting = any(not p.read and not p.erased for p in these)
         rendered[alert.id] = (  # type: ignore[index]
             alert_message(alert.id, these, detail, reminder)  # type: ignore[arg-type]
-            if active and waiting
+            if person.active and waiting
             else None
         )
     return rendered
+
+
+def _still_theirs(session: Session, person: Staff, pupils: list[AlertPupil]) -> list[AlertPupil]:
+    """The pupils of an alert the person may still see (an erased pupil keeps their line)."""
+    rows = session.exec(select(Pupil).where(col(Pupil.id).in_([p.pupil_id for p in pupils]))).all()
+    open_to_them = visible_pupils(session, person, rows)
+    return [p for p in pupils if p.erased or p.pupil_id in open_to_them]
 
 
 def read_from_chat(session: Session, person: Staff, value: str, now: datetime) -> Outcome:

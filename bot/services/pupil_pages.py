@@ -1,9 +1,10 @@
 """The signed-in pupil page and an alert's list of pupils: who may see them, what they show.
 
-Only staff linked to the pupil (alerted about them, or linked by the teaching groups: teacher,
-support, tutor of their registration group, head of their year) and the school's SENDCO or an
-admin may look. Every look, and every refusal, goes to the audit log with the pupil's id only.
-The UPN is never read out of the database here.
+Only staff the teaching groups link to the pupil today, the school's SENDCO and its admins may
+look (bot.services.pupil_access). Every look, and every refusal, goes to the audit log with the
+pupils' ids only. To anyone but the SENDCO, a page closed to them and a pupil who does not exist
+get the very same answer, so that ids cannot be tried to learn which pupils there are. The UPN
+is never read out of the database here.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from bot.domain.register import NEEDS, PROVISIONS, ChangeKind
 from bot.services import audit
-from bot.services.profile_reads import alert_pupils
+from bot.services.profile_reads import alert_pupils, read_on_web
+from bot.services.pupil_access import closed_words, may_view_pupil, visible_pupils, whom_to_ask
 from bot.services.register_messages import AlertPupil, what_changed, year_label
 from bot.services.summaries import is_sendco
 from bot.storage.register import (
@@ -25,11 +26,9 @@ from bot.storage.register import (
     Pupil,
     RegisterChange,
     RegisterImport,
-    TeachingLink,
 )
 from bot.storage.staff import Staff
 
-REFUSED = "This pupil's page is only for staff who teach or support the pupil, and the SENDCO."
 ALERT_REFUSED = "This list is only for the person the alert was sent to, and the SENDCO."
 
 
@@ -70,54 +69,19 @@ class PupilView:
     read_at: datetime | None = None
 
 
-def may_view_pupil(session: Session, viewer: Staff, pupil: Pupil) -> bool:
-    """The SENDCO or an admin of the pupil's school, or staff linked to the pupil."""
-    if viewer.school_id != pupil.school_id or not viewer.active:
-        return False
-    if is_sendco(viewer):
-        return True
-    alerted = session.exec(
-        select(ProfileRead.id)
-        .join(RegisterChange, col(RegisterChange.id) == ProfileRead.change_id)
-        .where(ProfileRead.staff_id == viewer.id, RegisterChange.pupil_id == pupil.id)
-    ).first()
-    if alerted is not None:
-        return True
-    year = pupil.year_group
-    groups = {year, f"Year {year}", f"Y{year}", f"year {year}"} if year else set()
-    linked = session.exec(
-        select(TeachingLink.id).where(
-            TeachingLink.school_id == pupil.school_id,
-            TeachingLink.staff_id == viewer.id,
-            or_(
-                and_(TeachingLink.pupil_mis_id == pupil.mis_id, TeachingLink.pupil_mis_id != ""),
-                and_(
-                    TeachingLink.role == "tutor",
-                    TeachingLink.pupil_mis_id == "",
-                    TeachingLink.group_name == pupil.reg_group,
-                    TeachingLink.group_name != "",
-                ),
-                and_(
-                    TeachingLink.role == "head_of_year",
-                    TeachingLink.pupil_mis_id == "",
-                    col(TeachingLink.group_name).in_(groups),
-                ),
-            ),
-        )
-    ).first()
-    return linked is not None
-
-
 def view_pupil(
     session: Session, viewer: Staff, pupil_id: int, now: datetime
 ) -> PupilView | Refused | None:
-    """The pupil page for this viewer, audited; None if there is no such pupil."""
-    pupil = session.get(Pupil, pupil_id)
+    """The pupil page for this viewer, audited. Refused for anyone but the SENDCO whether the
+    page is closed to them or there is no such pupil; None (not found) for the SENDCO."""
+    pupil = _open_to(session, viewer, pupil_id)
     if pupil is None:
-        return None
-    if not may_view_pupil(session, viewer, pupil):
-        audit.record(session, viewer, "pupil_view_refused", now, subject=("pupil", pupil_id))
-        return Refused(REFUSED)
+        found = session.get(Pupil, pupil_id)
+        missing = found is None or found.school_id != viewer.school_id
+        detail = "no such pupil at the school" if missing else ""
+        subject = ("pupil", pupil_id)
+        audit.record(session, viewer, "pupil_view_refused", now, subject=subject, detail=detail)
+        return None if is_sendco(viewer) else Refused(closed_words(session, viewer))
     audit.record(session, viewer, "pupil_viewed", now, subject=("pupil", pupil_id))
     if pupil.erased_at is not None:
         return PupilView(pupil_id, erased=True)
@@ -160,6 +124,30 @@ def view_pupil(
     )
 
 
+def read_if_open(session: Session, viewer: Staff, pupil_id: int, now: datetime) -> int:
+    """The web's "I've read the profile": only for a pupil whose page is open to the viewer,
+    since nobody can have read a profile they may not open. How many reads it marked."""
+    if _open_to(session, viewer, pupil_id) is None:
+        return 0
+    return read_on_web(session, viewer, pupil_id, now)
+
+
+def _open_to(session: Session, viewer: Staff, pupil_id: int) -> Pupil | None:
+    pupil = session.get(Pupil, pupil_id)
+    return pupil if pupil is not None and may_view_pupil(session, viewer, pupil) else None
+
+
+@dataclass(frozen=True)
+class AlertLine:
+    """One pupil's change in an alert's list. A pupil the viewer no longer teaches is `closed`:
+    the line shows neither who they are nor what changed."""
+
+    pupil: AlertPupil
+    name: str
+    words: str
+    closed: bool = False
+
+
 @dataclass(frozen=True)
 class AlertView:
     """An alert's pupils with names, for its recipient (or the SENDCO) to read and mark."""
@@ -168,46 +156,60 @@ class AlertView:
     recipient_id: int
     recipient: str
     sent_at: datetime | None
-    # Each pupil with their name and the change in words ("" for an erased pupil's name).
-    pupils: list[tuple[AlertPupil, str, str]]
+    pupils: list[AlertLine]
+    # Whom to ask about pupils the recipient no longer teaches ("the SENDCO, Sue Sendco,").
+    whom: str = ""
+
+    @property
+    def shown(self) -> list[int]:
+        """The ids of the pupils the list shows (closed lines show none)."""
+        return [line.pupil.pupil_id for line in self.pupils if not line.closed]
 
 
 def view_alert(
     session: Session, viewer: Staff, alert_id: int, now: datetime
 ) -> AlertView | Refused | None:
-    """An alert's list of pupils, audited; None if there is no such alert."""
+    """An alert's list of pupils, audited with the ids it shows. Refused for anyone but the
+    SENDCO whether the alert is someone else's or there is none; None for the SENDCO."""
     alert = session.get(ProfileAlert, alert_id)
-    if alert is None:
-        return None
-    allowed = alert.staff_id == viewer.id or (
-        is_sendco(viewer) and viewer.school_id == alert.school_id
+    allowed = alert is not None and (
+        alert.staff_id == viewer.id or (is_sendco(viewer) and viewer.school_id == alert.school_id)
     )
-    if not allowed:
-        audit.record(session, viewer, "alert_view_refused", now, subject=("alert", alert_id))
-        return Refused(ALERT_REFUSED)
-    audit.record(session, viewer, "alert_viewed", now, subject=("alert", alert_id))
+    if alert is None or not allowed:
+        detail = (
+            "" if alert is not None and alert.school_id == viewer.school_id else "no such alert"
+        )
+        subject = ("alert", alert_id)
+        audit.record(session, viewer, "alert_view_refused", now, subject=subject, detail=detail)
+        return None if is_sendco(viewer) else Refused(ALERT_REFUSED)
     pupils = alert_pupils(session, [alert_id]).get(alert_id, [])
-    names = {
+    rows = {
         p.id: p
         for p in session.exec(
             select(Pupil).where(col(Pupil.id).in_({a.pupil_id for a in pupils}))
         ).all()
     }
+    visible = visible_pupils(session, viewer, list(rows.values()))
+    lines = []
+    for a in pupils:
+        if not (a.erased or a.pupil_id in visible):
+            lines.append(AlertLine(a, "", "", closed=True))
+            continue
+        name = "" if a.erased else full_name(rows[a.pupil_id])
+        lines.append(AlertLine(a, name, what_changed(a.kind, a.new_provision)))
     recipient = session.get(Staff, alert.staff_id)
-    return AlertView(
+    view = AlertView(
         alert_id=alert_id,
         recipient_id=alert.staff_id,
         recipient=recipient.name if recipient else "",
         sent_at=alert.sent_at,
-        pupils=[
-            (
-                a,
-                "" if a.erased else full_name(names[a.pupil_id]),
-                what_changed(a.kind, a.new_provision),
-            )
-            for a in pupils
-        ],
+        pupils=lines,
+        whom=whom_to_ask(session, alert.school_id) if any(x.closed for x in lines) else "",
     )
+    audit.record_pupils(
+        session, viewer, "alert_viewed", now, view.shown, subject=("alert", alert_id)
+    )
+    return view
 
 
 def full_name(pupil: Pupil) -> str:

@@ -1,36 +1,122 @@
-"""Register and teaching-groups files as uploaded: read, checked, then applied in one go.
+"""Register and teaching-groups files as uploaded: read and checked, then applied in one go.
 
 The command line and the SENDCO's upload form both come through here, so a file is read and
-every problem reported the same way. Problems name a line and a column, never a pupil's data.
+every problem reported the same way. Reading and checking happen before any transaction opens
+(`check_*`), so a large or broken file never holds the database's write lock; only applying the
+checked rows (`apply_*`) runs inside one. Problems name a line and a column, never a pupil's data.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.content.register_file import MAX_BYTES, RegisterMapping, read_mapping, read_register
 from bot.content.tabular import Problem
-from bot.content.teaching_file import read_teaching
+from bot.content.teaching_file import TeachingRow, read_teaching
+from bot.domain.register import PupilRecord
 from bot.services.errors import UserError
-from bot.services.register_import import RegisterProblems, RegisterResult, import_register
+from bot.services.register_import import (
+    RegisterProblems,
+    RegisterResult,
+    check_rows,
+    import_register,
+)
 from bot.services.teaching_links import TeachingProblems, TeachingResult, import_teaching
 from bot.storage.school import School
 from bot.storage.staff import Staff
 
-__all__ = ["MAX_BYTES", "import_register_file", "import_teaching_file", "too_large"]
+__all__ = [
+    "MAX_BYTES",
+    "CheckedRegister",
+    "apply_register_file",
+    "apply_teaching_file",
+    "check_register_file",
+    "check_teaching_file",
+    "import_register_file",
+    "import_teaching_file",
+    "too_large",
+]
 
 
-def too_large(size: int, what: str = "file") -> UserError:
+def too_large(size: int, what: str = "file", limit: int = MAX_BYTES) -> UserError:
     """The error for a file refused by its size alone, before it is read."""
     return UserError(
         f"The {what} is {size / 1_000_000:.1f} MB; sendbot reads files of up to"
-        f" {MAX_BYTES / 1_000_000:.0f} MB, and a register of 2,000 pupils is well under 1 MB."
+        f" {limit / 1_000_000:.0f} MB, and a register of 2,000 pupils is well under 1 MB."
         " Check that this is the right export. Nothing was imported."
     )
+
+
+@dataclass(frozen=True)
+class CheckedRegister:
+    """A register export that was read and passed every check, ready to apply."""
+
+    rows: tuple[PupilRecord, ...]
+    sha256: str
+
+
+def check_register_file(data: bytes, mapping_data: bytes | None) -> CheckedRegister:
+    """Read a register export (with the school's mapping file, if any) and check every line;
+    RegisterProblems lists what is wrong. Needs no database."""
+    mapping = _mapping(mapping_data)
+    register = read_register(data, mapping=mapping)
+    if register.problems:
+        raise RegisterProblems(_lines(register.problems))
+    check_rows(register.rows)
+    return CheckedRegister(register.rows, hashlib.sha256(data).hexdigest())
+
+
+def apply_register_file(
+    session: Session,
+    school: School,
+    checked: CheckedRegister,
+    *,
+    file_name: str,
+    by: Staff | None,
+    now: datetime,
+    confirm_partial: bool = False,
+    platform: str = "local",
+    send_now: bool = False,
+) -> RegisterResult:
+    """Import a checked register export in the caller's transaction."""
+    return import_register(
+        session,
+        school,
+        checked.rows,
+        file_name=file_name,
+        file_bytes_sha256=checked.sha256,
+        by=by,
+        now=now,
+        confirm_partial=confirm_partial,
+        send_now=send_now,
+        platform=platform,
+    )
+
+
+def check_teaching_file(data: bytes) -> tuple[TeachingRow, ...]:
+    """Read a teaching-groups export and check every line; TeachingProblems lists what is
+    wrong. Needs no database (who the staff are is checked when it is applied)."""
+    teaching = read_teaching(data)
+    if teaching.problems:
+        raise TeachingProblems(_lines(teaching.problems))
+    return tuple(teaching.rows)
+
+
+def apply_teaching_file(
+    session: Session,
+    school: School,
+    rows: tuple[TeachingRow, ...],
+    *,
+    by: Staff | None,
+    now: datetime,
+) -> TeachingResult:
+    """Replace the school's teaching links with the checked rows, in the caller's transaction."""
+    return import_teaching(session, school, rows, by, now)
 
 
 def import_register_file(
@@ -46,33 +132,26 @@ def import_register_file(
     platform: str = "local",
     send_now: bool = False,
 ) -> RegisterResult:
-    """Read a register export (with the school's mapping file, if any) and import it."""
-    mapping = _mapping(mapping_data)
-    register = read_register(data, mapping=mapping)
-    if register.problems:
-        raise RegisterProblems(_lines(register.problems))
-    return import_register(
+    """Check and apply in one call, for a caller already inside a transaction (a test's setup);
+    the upload form and the CLI check first, with no transaction open."""
+    return apply_register_file(
         session,
         school,
-        register.rows,
+        check_register_file(data, mapping_data),
         file_name=file_name,
-        file_bytes_sha256=hashlib.sha256(data).hexdigest(),
         by=by,
         now=now,
         confirm_partial=confirm_partial,
-        send_now=send_now,
         platform=platform,
+        send_now=send_now,
     )
 
 
 def import_teaching_file(
     session: Session, school: School, data: bytes, *, by: Staff | None, now: datetime
 ) -> TeachingResult:
-    """Read a teaching-groups export and replace the school's teaching links with it."""
-    teaching = read_teaching(data)
-    if teaching.problems:
-        raise TeachingProblems(_lines(teaching.problems))
-    return import_teaching(session, school, teaching.rows, by, now)
+    """Check and apply in one call, for a caller already inside a transaction (a test's setup)."""
+    return apply_teaching_file(session, school, check_teaching_file(data), by=by, now=now)
 
 
 def _mapping(data: bytes | None) -> RegisterMapping | None:

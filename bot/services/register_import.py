@@ -147,7 +147,7 @@ def import_register(
     Raises RegisterProblems or PartialExport before anything is written; any other failure
     leaves the caller's transaction to roll back, so an import is applied whole or not at all.
     """
-    _check(rows)
+    check_rows(rows)
     assert school.id is not None
     # Plain rows, not ORM objects: a whole school's register is read and compared each time.
     stored = {
@@ -225,7 +225,7 @@ def import_register(
     return result
 
 
-def _check(rows: Sequence[PupilRecord]) -> None:
+def check_rows(rows: Sequence[PupilRecord]) -> None:
     """A last guard behind the file reader: what the database could not hold, or would mix up."""
     problems: list[str] = []
     seen: dict[str, int] = {}

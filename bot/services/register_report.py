@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot.services import audit
 from bot.services.profile_reads import on_time, overdue
 from bot.services.pupil_pages import change_words, full_name
 from bot.services.register_messages import year_label
@@ -77,6 +78,26 @@ class RegisterReport:
     imports: list[ImportBlock]
     within_days: int
     unread_only: bool
+
+    @property
+    def pupil_ids(self) -> list[int]:
+        """Every pupil the report shows, by id, once each."""
+        return sorted({line.pupil_id for block in self.imports for line in block.changes})
+
+    @property
+    def filters(self) -> str:
+        """The filters it was made with, as the audit log records them."""
+        return f"unread={int(self.unread_only)}"
+
+
+def audited_report(
+    session: Session, viewer: Staff, now: datetime, unread_only: bool, action: str
+) -> RegisterReport:
+    """The viewer's school's report, with an audit of the look (`action`: viewed or exported)
+    naming the filters and every pupil it shows."""
+    report = register_report(session, viewer.school_id, now, unread_only)
+    audit.record_pupils(session, viewer, action, now, report.pupil_ids, filters=report.filters)
+    return report
 
 
 def register_report(

@@ -1,7 +1,10 @@
 """Retention: former register pupils are kept only as long as the school says, then erased.
 
-Erasing blanks a pupil's identifying fields and replaces the MIS id with a placeholder; the row
-and its changes stay, so counts in reports still add up.
+Erasing blanks every copy of a pupil's data sendbot holds: their identifying fields, year,
+form and needs (the MIS id becomes a placeholder), the needs in their register changes, and
+their part of the alerts the local chat keeps. The row and its changes stay, so counts in
+reports still add up; the provision becomes "no SEN" so the row is never counted as on the
+register. The caller commits, then runs bot.storage.maintenance.forget_erased_bytes.
 """
 
 from __future__ import annotations
@@ -9,13 +12,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, or_, select
 
-from bot.domain.register import ON_REGISTER
+from bot.domain.register import NO_SEN, ON_REGISTER
+from bot.services.erased_alerts import forget_pupil_in_alerts
 from bot.services.errors import UserError
 from bot.services.register_audit import record_event
-from bot.storage.register import Pupil, TeachingLink
+from bot.storage.register import Pupil, RegisterChange, TeachingLink
 from bot.storage.school import School
 from bot.storage.staff import Staff
 
@@ -89,8 +93,17 @@ def _erase(session: Session, pupil: Pupil, now: datetime, *, drop_links: bool) -
     pupil.upn = ""
     pupil.legal_first = pupil.legal_last = ""
     pupil.preferred_first = pupil.preferred_last = ""
-    pupil.reg_group = ""
+    pupil.year_group = pupil.reg_group = ""
+    pupil.provision = NO_SEN
+    pupil.primary_need = pupil.secondary_need = ""
     pupil.provision_start = None
     pupil.profile_url = ""
     pupil.erased_at = now
     session.add(pupil)
+    # The provisions stay: reports count changes by them, and alone they name nobody.
+    session.execute(
+        update(RegisterChange)
+        .where(col(RegisterChange.pupil_id) == pupil.id)
+        .values(old_need="", new_need="")
+    )
+    forget_pupil_in_alerts(session, pupil.id)  # type: ignore[arg-type]

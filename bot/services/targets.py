@@ -27,6 +27,13 @@ from bot.storage.quiz import Question, Target
 from bot.storage.school import Term
 from bot.storage.staff import Staff
 
+# Refusals name nobody, and read the same for a person outside the team, at another school or
+# not there at all: a staff or target number must not tell anyone who works where.
+NOT_IN_TEAM = (
+    "Choose someone in your team: for anyone else, only their line manager, the SENDCO or an "
+    "admin can set targets."
+)
+
 
 def may_set_targets_for(actor: Staff, person: Staff) -> bool:
     """The person's line manager, or the SENDCO or an admin of their school."""
@@ -131,10 +138,7 @@ def set_target(
 ) -> tuple[Target, bool]:
     """Store a target, or change the threshold of the same one; True when it is new."""
     if not may_set_targets_for(actor, person):
-        raise UserError(
-            f"You cannot set targets for {person.name}: only their line manager, the SENDCO "
-            "or an admin can."
-        )
+        raise UserError(NOT_IN_TEAM)
     existing = _same_target(session, person.id, wanted)  # type: ignore[arg-type]
     if existing is not None:
         existing.threshold, existing.set_by_id = wanted.threshold, actor.id
@@ -162,12 +166,10 @@ def delete_target(session: Session, actor: Staff, target_id: int) -> str:
     """Delete a target the actor may set; returns what was deleted, in words."""
     target = session.get(Target, target_id)
     person = session.get(Staff, target.staff_id) if target else None
-    if target is None or person is None or person.school_id != actor.school_id:
-        raise UserError(f"There is no target number {target_id}.")
-    if not may_set_targets_for(actor, person):
+    if target is None or person is None or not may_set_targets_for(actor, person):
         raise UserError(
-            f"You cannot delete {person.name}'s targets: only their line manager, the SENDCO "
-            "or an admin can."
+            f"There is no target number {target_id} in your team: only a person's line "
+            "manager, the SENDCO or an admin can delete their targets."
         )
     words = f"Deleted {person.name}'s target: {describe(target)}."
     session.delete(target)
@@ -223,7 +225,7 @@ def import_targets(
                 Problem(
                     row.line,
                     "email",
-                    f"{person.name} is not in your team, so you cannot set their targets.",
+                    f"{row.email} is not in your team, so you cannot set their targets.",
                 )
             )
             continue

@@ -158,19 +158,7 @@ def staff_for_pupils(
     """
     if not pupils:
         return {}
-    by_pupil = _links(
-        session,
-        school_id,
-        col(TeachingLink.pupil_mis_id),
-        sorted({p.mis_id for p in pupils}),
-    )
-    group_links = _links(
-        session,
-        school_id,
-        col(TeachingLink.group_name),
-        sorted({p.reg_group for p in pupils if p.reg_group} | {p.year_group for p in pupils}),
-        group_level=True,
-    )
+    by_pupil, group_links = pupil_links(session, school_id, pupils)
     staff_ids = {sid for links in (*by_pupil.values(), *group_links.values()) for sid, _ in links}
     staff = _active_staff(session, school_id, staff_ids)
     found: dict[str, list[tuple[Staff, str]]] = {}
@@ -193,6 +181,27 @@ def staff_for_pupils(
                 found[pupil.mis_id] = sorted(chosen.values(), key=lambda pair: pair[0].name)
                 break
     return found
+
+
+def pupil_links(
+    session: Session, school_id: int, pupils: Sequence[PupilPlace]
+) -> tuple[dict[str, list[tuple[int, str]]], dict[str, list[tuple[int, str]]]]:
+    """Every teaching link that reaches these pupils, as (staff id, role): those naming a pupil,
+    by MIS id; and tutors' and heads of year's links to a whole form or year, by group name."""
+    by_pupil = _links(
+        session,
+        school_id,
+        col(TeachingLink.pupil_mis_id),
+        sorted({p.mis_id for p in pupils}),
+    )
+    by_group = _links(
+        session,
+        school_id,
+        col(TeachingLink.group_name),
+        sorted(({p.reg_group for p in pupils} | {p.year_group for p in pupils}) - {""}),
+        group_level=True,
+    )
+    return by_pupil, by_group
 
 
 def _links(

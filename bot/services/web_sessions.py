@@ -47,21 +47,41 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def open_session(session: Session, token_digest: str, now: datetime) -> WebSession | None:
-    """The live session with this digest, seen now; an expired one is deleted and None given.
-    One query per page: the session and its person's school together."""
+def open_session(session: Session, token_digest: str, now: datetime) -> OpenSession | None:
+    """The live session with this digest, and whether it wants its last-seen time moved on;
+    None for no such session, or one that has ended (`forget` removes it). Reads only, so a
+    page waits on no writer; one query: the session and its person's school together."""
     found = session.exec(
         _with_school().where(WebSession.token_digest == token_digest)  # type: ignore[arg-type]
     ).first()
     if found is None:
         return None
     row, school = found
-    if _ended(row, school, now):
-        session.delete(row)
-        return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    return OpenSession(
+        row_id=row.id,  # type: ignore[arg-type]
+        staff_id=row.staff_id,
+        data=dict(row.data),
+        ended=_ended(row, school, now),
+        stale=now - row.last_seen_at >= TOUCH_EVERY,
+    )
+
+
+def seen(session: Session, row_id: int, now: datetime) -> None:
+    """Note that the session was used now (at most once every TOUCH_EVERY, see open_session)."""
+    row = session.get(WebSession, row_id)
+    if row is not None:
         row.last_seen_at = now
-    return row
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    """A session as a page found it."""
+
+    row_id: int
+    staff_id: int | None
+    data: dict
+    ended: bool
+    stale: bool
 
 
 def begin(

@@ -17,6 +17,7 @@ from bot.storage.register import (
     TeachingLink,
 )
 from bot.storage.school import Closure, School, Term, Trust
+from bot.storage.slack_requests import SlackRequestSeen
 from bot.storage.staff import ChatIdentity, Staff
 from bot.storage.web_session import SignInLink, WebSession
 
@@ -42,6 +43,7 @@ __all__ = [
     "RegisterImport",
     "School",
     "SignInLink",
+    "SlackRequestSeen",
     "Staff",
     "Target",
     "TeachingLink",

@@ -8,15 +8,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.bootstrap import Sendbot
 from bot.services.errors import apology
 from bot.web import (
     health,
+    limits,
     local_chat,
     people,
     progress,
@@ -29,7 +32,8 @@ from bot.web.auth import routes as sign_in
 from bot.web.auth.forms import check_form
 from bot.web.auth.provider import sign_in_provider
 from bot.web.auth.sessions import ServerSessions
-from bot.web.deps import SignInRequired
+from bot.web.demo_gate import demo_open
+from bot.web.deps import SignInRequired, require_sendco
 from bot.web.headers import SecurityHeaders
 from bot.web.slack_events import slack_router
 from bot.web.teams_endpoint import teams_router
@@ -59,13 +63,24 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
             if socket_mode is not None:
                 await socket_mode.close_async()
 
-    app = FastAPI(title="sendbot", lifespan=lifespan, docs_url=None, redoc_url=None)
+    docs = sendbot.settings.api_docs  # a map of every route is for developers, not the public
+    app = FastAPI(
+        title="sendbot",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+        form_limits=limits.FORM_LIMITS,
+    )
     app.state.sendbot = sendbot
     app.state.sign_in = provider = sign_in_provider(sendbot.settings)
     app.state.sign_in_client = provider.client() if provider else None
     secret = sendbot.settings.secret_key
     # A demo on this computer may run without a key; its sign-ins then last until restart.
     key = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
+    # Innermost first: bodies are bounded inside the session (so a refusal is a page like any
+    # other), and every answer gets the security headers.
+    app.add_middleware(limits.BodyLimits, upload_max_bytes=sendbot.settings.upload_max_bytes)
     app.add_middleware(ServerSessions, sendbot=sendbot, key=key.encode())
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -80,12 +95,15 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
         progress.router,
         pupils.router,
         register_report.router,
-        register_upload.router,
     ):
         app.include_router(router, dependencies=[Depends(check_form)])
+    # The SENDCO is signed in before the form token is looked for in the upload's body.
+    app.include_router(
+        register_upload.router, dependencies=[Depends(require_sendco), Depends(check_form)]
+    )
 
     if sendbot.slack_app is not None and sendbot.settings.slack_mode == "http":
-        app.include_router(slack_router(sendbot.slack_app))
+        app.include_router(slack_router(sendbot))
     settings = sendbot.settings
     if sendbot.teams is not None and settings.teams_client_secret is not None:
         app.include_router(
@@ -102,9 +120,7 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> Response:
         """Where to go from here."""
-        return templates.TemplateResponse(
-            request, "home.html", {"demo": sendbot.settings.demo_sign_in_allowed}
-        )
+        return templates.TemplateResponse(request, "home.html", {"demo": demo_open(request)})
 
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, _exc: SignInRequired) -> Response:
@@ -113,9 +129,22 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
         query = urlencode({"next": wanted}, safe="/")
         return RedirectResponse(f"/sign-in?{query}", status_code=303)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
+    # Starlette's own class, so that its refusals (a form it cannot parse) read like ours.
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def not_valid(request: Request, exc: RequestValidationError) -> Response:
+        # A path with an id no row can have ("/pupils/abc", one past the ids' range) names
+        # no page: "not found", never a failed query. Other bad input is named, field by field.
+        errors = exc.errors()
+        if any(error.get("loc", ())[:1] == ("path",) for error in errors):
+            return _error(request, 404, "There is no such page.")
+        fields = "; ".join(
+            f"{error['loc'][-1]}: {error['msg']}" for error in errors if error.get("loc")
+        )
+        return _error(request, 422, f"What was sent could not be used ({fields}). Nothing changed.")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, _exc: Exception) -> Response:

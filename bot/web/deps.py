@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 
 from bot.bootstrap import Sendbot
 from bot.domain.people import Role, roles_from_text
@@ -21,13 +21,18 @@ def get_sendbot(request: Request) -> Sendbot:
 
 SendbotDep = Annotated[Sendbot, Depends(get_sendbot)]
 
+# The largest id a row can have: ids are 32-bit integers on PostgreSQL. A path outside this range
+# names no row, and is answered "not found" (bot.web.app) before any query could fail on it.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+
 
 def current_user(request: Request, sendbot: SendbotDep) -> Staff:
     """The signed-in member of staff; anyone else is sent to the sign-in page. A leaver's
     session opens nothing, even before it is ended."""
     state = request.scope.get("sendbot.session")
     staff_id = state.staff_id if state is not None else None
-    person = sendbot.db.work(lambda s: s.get(Staff, staff_id)) if staff_id else None
+    person = sendbot.db.read(lambda s: s.get(Staff, staff_id)) if staff_id else None
     if person is None or not person.active:
         raise SignInRequired
     return person

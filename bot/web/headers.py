@@ -1,4 +1,8 @@
-"""Security headers on every response: no inline script, no framing, no sniffing, no leaks."""
+"""Security headers on every response: no inline script, no framing, no sniffing, no leaks.
+
+Nothing but the static files may be kept by a browser or a proxy: pages and downloads hold
+people's names, pupils' needs and staff figures, and a shared school computer's cache (or its
+back button after signing out) must not show them to the next person."""
 
 from __future__ import annotations
 
@@ -16,10 +20,13 @@ HEADERS = {
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
 }
+# The stylesheet and scripts: the same for everyone, and nothing personal.
+STATIC = "/static/"
 
 
 class SecurityHeaders:
-    """ASGI middleware that adds HEADERS to every HTTP response that lacks them."""
+    """ASGI middleware that adds HEADERS to every HTTP response that lacks them, and
+    "Cache-Control: no-store" to every one but a static file's."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -28,12 +35,17 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        static = scope["path"].startswith(STATIC)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     headers.setdefault(name, value)
+                if not static:
+                    # Set, not defaulted: a route's own caching header must not let a page
+                    # with personal data be stored.
+                    headers["cache-control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

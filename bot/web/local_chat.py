@@ -1,7 +1,8 @@
 """The local chat page: each person's direct messages as cards, and their presses sent back.
 
 A press here goes through the same inbound path (Inbound.handle) that Slack and Teams use.
-In demo mode on this computer you may act as anyone; otherwise you see only your own messages.
+In demo mode, from this computer, you may act as anyone (bot.web.demo_gate); otherwise you see
+and press only your own messages, signed in.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from sqlmodel import select
 from bot.chat.local.adapter import PLATFORM
 from bot.services.chat_port import Interaction, MessageRef
 from bot.storage.staff import ChatIdentity, Staff
-from bot.web.deps import SendbotDep, SignInRequired, current_user
+from bot.web.demo_gate import demo_open
+from bot.web.deps import MAX_ROW_ID, RowId, SendbotDep, SignInRequired, current_user
 from bot.web.templating import templates
 
 router = APIRouter(prefix="/local")
@@ -23,7 +25,7 @@ router = APIRouter(prefix="/local")
 
 def _acting_as(request: Request, sendbot: SendbotDep, staff_id: int) -> tuple[Staff, str]:
     """The person whose chat is shown, if the viewer may see it, and their local user id."""
-    if not sendbot.settings.demo_sign_in_allowed:
+    if not demo_open(request):
         viewer = current_user(request, sendbot)
         if viewer.id != staff_id:
             raise HTTPException(403, "You can only see your own messages.")
@@ -37,7 +39,7 @@ def _acting_as(request: Request, sendbot: SendbotDep, staff_id: int) -> tuple[St
         ).first()
         return person, identity
 
-    person, identity = sendbot.db.work(look)
+    person, identity = sendbot.db.read(look)
     if person is None or identity is None:
         raise HTTPException(404, "Nobody with that number uses the local chat.")
     return person, identity.platform_user_id
@@ -46,13 +48,13 @@ def _acting_as(request: Request, sendbot: SendbotDep, staff_id: int) -> tuple[St
 @router.get("", response_class=HTMLResponse)
 def choose_person(request: Request, sendbot: SendbotDep) -> Response:
     """Pick whose direct messages to see (demo), or go straight to your own."""
-    if not sendbot.settings.demo_sign_in_allowed:
+    if not demo_open(request):
         try:
             viewer = current_user(request, sendbot)
         except SignInRequired:
             return RedirectResponse("/sign-in?next=/local", status_code=303)
         return RedirectResponse(f"/local/{viewer.id}", status_code=303)
-    people = sendbot.db.work(
+    people = sendbot.db.read(
         lambda s: s.exec(
             select(Staff)
             .join(ChatIdentity, ChatIdentity.staff_id == Staff.id)  # type: ignore[arg-type]
@@ -64,10 +66,10 @@ def choose_person(request: Request, sendbot: SendbotDep) -> Response:
 
 
 @router.get("/{staff_id}", response_class=HTMLResponse)
-def mailbox(request: Request, sendbot: SendbotDep, staff_id: int) -> Response:
+def mailbox(request: Request, sendbot: SendbotDep, staff_id: RowId) -> Response:
     """One person's direct messages, newest first."""
     person, user_id = _acting_as(request, sendbot, staff_id)
-    shown = sendbot.db.work(lambda s: sendbot.local.mailbox(s, user_id))
+    shown = sendbot.db.read(lambda s: sendbot.local.mailbox(s, user_id))
     notice = request.session.pop("notice", "")
     return templates.TemplateResponse(
         request,
@@ -80,8 +82,8 @@ def mailbox(request: Request, sendbot: SendbotDep, staff_id: int) -> Response:
 async def press(
     request: Request,
     sendbot: SendbotDep,
-    staff_id: int,
-    message_id: int = Form(...),
+    staff_id: RowId,
+    message_id: int = Form(..., ge=1, le=MAX_ROW_ID),
     action_id: str = Form(..., max_length=255),
     value: str = Form("", max_length=2000),
     ticked: Annotated[list[str] | None, Form(alias="choice")] = None,

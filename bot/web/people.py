@@ -16,7 +16,7 @@ router = APIRouter(prefix="/sendco")
 def people(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Response:
     """Staff who could not be matched to a chat account, each with the reason."""
     platform = sendbot.platform
-    report = sendbot.db.work(lambda s: people_report(s, user.school_id, platform))
+    report = sendbot.db.read(lambda s: people_report(s, user.school_id, platform))
     return templates.TemplateResponse(
         request,
         "sendco_people.html",

@@ -15,7 +15,13 @@ from bot.domain.quiz import Area
 from bot.domain.targets import METRIC_LABELS, NOTHING_YET, Metric
 from bot.services.errors import UserError
 from bot.services.question_stats import question_stats
-from bot.services.targets import check_wanted, delete_target, set_target
+from bot.services.targets import (
+    NOT_IN_TEAM,
+    check_wanted,
+    delete_target,
+    may_set_targets_for,
+    set_target,
+)
 from bot.services.team_report import (
     TeamReport,
     may_see_team,
@@ -24,7 +30,7 @@ from bot.services.team_report import (
     team_report,
 )
 from bot.storage.staff import Staff
-from bot.web.deps import CurrentUser, SendbotDep, SendcoUser
+from bot.web.deps import MAX_ROW_ID, CurrentUser, RowId, SendbotDep, SendcoUser
 from bot.web.templating import templates
 
 router = APIRouter()
@@ -37,7 +43,7 @@ def me(request: Request, sendbot: SendbotDep, user: CurrentUser, period: str = "
     """The signed-in person's own progress: answered, correct, by area, due next, targets."""
     now = sendbot.clock.now()
     try:
-        view = sendbot.db.work(lambda s: my_progress(s, user, period or None, now))
+        view = sendbot.db.read(lambda s: my_progress(s, user, period or None, now))
     except UserError as exc:
         raise HTTPException(400, str(exc)) from None
     return templates.TemplateResponse(
@@ -90,9 +96,11 @@ def add_target(
     now = sendbot.clock.now()
 
     def work(session: Session) -> str:
-        person = session.get(Staff, staff_id)
-        if person is None or person.school_id != user.school_id:
-            raise UserError("Choose a person from your team.")
+        person = session.get(Staff, staff_id) if 0 < staff_id <= MAX_ROW_ID else None
+        # Before the form's other fields, so that nothing answers differently for a person
+        # outside the team and for nobody at all.
+        if person is None or not may_set_targets_for(user, person):
+            raise UserError(NOT_IN_TEAM)
         wanted = check_wanted(session, user.school_id, metric, threshold, period, area, topic)
         target, new = set_target(session, user, person, wanted, now)
         return f"{'Set' if new else 'Updated'} a target for {person.name}."
@@ -103,7 +111,11 @@ def add_target(
 
 @router.post("/team/targets/{target_id}/delete")
 def remove_target(
-    request: Request, sendbot: SendbotDep, user: CurrentUser, target_id: int, period: str = Form("")
+    request: Request,
+    sendbot: SendbotDep,
+    user: CurrentUser,
+    target_id: RowId,
+    period: str = Form(""),
 ) -> Response:
     """Delete a target of a member of the signer's team."""
     _require_team_viewer(user)
@@ -114,7 +126,7 @@ def remove_target(
 @router.get("/sendco/questions", response_class=HTMLResponse)
 def questions(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Response:
     """The bank with how many answered each question and the share choosing each option."""
-    stats = sendbot.db.work(lambda s: question_stats(s, user.school_id))
+    stats = sendbot.db.read(lambda s: question_stats(s, user.school_id))
     return templates.TemplateResponse(
         request, "sendco_questions.html", {"user": user, "stats": stats}
     )
@@ -129,7 +141,7 @@ def _team(sendbot: Sendbot, user: Staff, period: str, department: str) -> TeamRe
     _require_team_viewer(user)
     now = sendbot.clock.now()
     try:
-        return sendbot.db.work(
+        return sendbot.db.read(
             lambda s: team_report(s, user, period or None, department or None, now)
         )
     except UserError as exc:

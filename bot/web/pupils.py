@@ -7,10 +7,9 @@ import re
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.services.profile_reads import read_on_web
-from bot.services.pupil_pages import Refused, view_alert, view_pupil
+from bot.services.pupil_pages import Refused, read_if_open, view_alert, view_pupil
 from bot.storage.school import School
-from bot.web.deps import CurrentUser, SendbotDep
+from bot.web.deps import CurrentUser, RowId, SendbotDep
 from bot.web.templating import templates
 
 router = APIRouter()
@@ -20,8 +19,9 @@ _BACK = re.compile(r"^/(pupils|alerts)/\d+$")
 
 
 @router.get("/pupils/{pupil_id}", response_class=HTMLResponse)
-def pupil(request: Request, sendbot: SendbotDep, user: CurrentUser, pupil_id: int) -> Response:
-    """One pupil's register details and profile link, for staff linked to them (audited)."""
+def pupil(request: Request, sendbot: SendbotDep, user: CurrentUser, pupil_id: RowId) -> Response:
+    """One pupil's register details and profile link, for staff linked to them today and the
+    SENDCO (audited). Anyone else gets the same polite refusal whether or not the pupil exists."""
     now = sendbot.clock.now()
     view = sendbot.db.work(lambda s: view_pupil(s, user, pupil_id, now))
     if view is None:
@@ -42,12 +42,13 @@ def read(
     request: Request,
     sendbot: SendbotDep,
     user: CurrentUser,
-    pupil_id: int,
+    pupil_id: RowId,
     back: str = Form(""),
 ) -> Response:
-    """Record that the signed-in person has read this pupil's profile (their own alerts only)."""
+    """Record that the signed-in person has read this pupil's profile (their own alerts, for a
+    pupil whose page is open to them); the notice is the same for any other pupil id."""
     now = sendbot.clock.now()
-    marked = sendbot.db.work(lambda s: read_on_web(s, user, pupil_id, now))
+    marked = sendbot.db.work(lambda s: read_if_open(s, user, pupil_id, now))
     request.session["notice"] = (
         "Thanks: recorded that you have read the profile."
         if marked
@@ -58,8 +59,9 @@ def read(
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
-def alert(request: Request, sendbot: SendbotDep, user: CurrentUser, alert_id: int) -> Response:
-    """The pupils of one register alert, each with a read button (its recipient, the SENDCO)."""
+def alert(request: Request, sendbot: SendbotDep, user: CurrentUser, alert_id: RowId) -> Response:
+    """The pupils of one register alert, each with a read button (its recipient, the SENDCO);
+    pupils the recipient no longer teaches are listed without their names."""
     now = sendbot.clock.now()
     view = sendbot.db.work(lambda s: view_alert(s, user, alert_id, now))
     if view is None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot.services import audit
-from bot.services.register_report import register_csv, register_report
+from bot.services.register_report import audited_report, register_csv
 from bot.storage.school import School
 from bot.web.deps import SendbotDep, SendcoUser
 from bot.web.templating import templates
@@ -16,9 +15,12 @@ router = APIRouter(prefix="/sendco")
 
 @router.get("/register", response_class=HTMLResponse)
 def register(request: Request, sendbot: SendbotDep, user: SendcoUser, unread: str = "") -> Response:
-    """Every register change with the people alerted and whether they read it in time."""
+    """Every register change with the people alerted and whether they read it in time; each
+    view is audited with the pupils it shows."""
     now = sendbot.clock.now()
-    report = sendbot.db.work(lambda s: register_report(s, user.school_id, now, bool(unread)))
+    report = sendbot.db.work(
+        lambda s: audited_report(s, user, now, bool(unread), "register_report_viewed")
+    )
     timezone = sendbot.db.work(lambda s: _timezone(s, user.school_id))
     return templates.TemplateResponse(
         request,
@@ -29,12 +31,12 @@ def register(request: Request, sendbot: SendbotDep, user: SendcoUser, unread: st
 
 @router.get("/register.csv")
 def register_download(sendbot: SendbotDep, user: SendcoUser, unread: str = "") -> Response:
-    """The register page as CSV (UTF-8 with a BOM so Excel reads it); the export is audited."""
+    """The register page as CSV (UTF-8 with a BOM so Excel reads it); the export is audited
+    with the pupils it holds."""
     now = sendbot.clock.now()
 
     def work(session):  # type: ignore[no-untyped-def]
-        report = register_report(session, user.school_id, now, bool(unread))
-        audit.record(session, user, "register_report_exported", now)
+        report = audited_report(session, user, now, bool(unread), "register_report_exported")
         return register_csv(report, _timezone(session, user.school_id))
 
     return Response(

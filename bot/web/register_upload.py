@@ -1,27 +1,38 @@
-"""The SENDCO's upload form for the SEN register and the teaching groups."""
+"""The SENDCO's upload form for the SEN register and the teaching groups.
+
+The routes take no file parameters, so FastAPI reads nothing before them: the sign-in and role
+check (and the form token, bot.web.app) come first, and only then is the upload read, within
+UPLOAD_MAX_MB (bot.web.limits)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from typing import Annotated
+from typing import TypeVar
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData, UploadFile
 
 from bot.bootstrap import Sendbot
-from bot.services.errors import UserError
+from bot.content.teaching_file import TeachingRow
+from bot.services.errors import UserError, apology
 from bot.services.register_files import (
-    MAX_BYTES,
-    import_register_file,
-    import_teaching_file,
+    CheckedRegister,
+    apply_register_file,
+    apply_teaching_file,
+    check_register_file,
+    check_teaching_file,
     too_large,
 )
 from bot.storage.school import School
 from bot.storage.staff import Staff
 from bot.web.deps import SendbotDep, SendcoUser
+from bot.web.limits import read_form
 from bot.web.templating import templates
 
+T = TypeVar("T")
 router = APIRouter(prefix="/sendco/register")
 PAGE = "sendco_register_import.html"
 
@@ -33,29 +44,22 @@ def form(request: Request, user: SendcoUser) -> Response:
 
 
 @router.post("/import", response_class=HTMLResponse)
-def upload_register(
-    request: Request,
-    sendbot: SendbotDep,
-    user: SendcoUser,
-    register_file: Annotated[UploadFile | None, File(alias="register")] = None,
-    mapping: Annotated[UploadFile | None, File()] = None,
-    confirm_partial: Annotated[bool, Form()] = False,
-) -> Response:
+async def upload_register(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Response:
     """Import the register: every problem, or what changed and how many staff will be told."""
-    register = register_file
-    if not _chosen(register):
+    form = await read_form(request)  # only now, with the SENDCO signed in
+    register, mapping = _upload(form, "register"), _upload(form, "mapping")
+    if register is None:
         return _page(request, user, "register", problems=["Choose the register file to import."])
-    assert register is not None
+    confirm_partial = form.get("confirm_partial") in ("true", "on", "1")
     now, platform = sendbot.clock.now(), sendbot.platform
 
-    def work(session: Session, data: bytes, mapping_data: bytes | None) -> str:
+    def apply(session: Session, checked: CheckedRegister) -> str:
         return str(
-            import_register_file(
+            apply_register_file(
                 session,
                 _school(session, user),
-                data,
+                checked,
                 file_name=register.filename or "",
-                mapping_data=mapping_data,
                 by=user,
                 now=now,
                 confirm_partial=confirm_partial,
@@ -63,59 +67,78 @@ def upload_register(
             )
         )
 
-    return _run(request, sendbot, user, "register", register, mapping, work)
+    return await _run(
+        request, sendbot, user, "register", register, mapping, check_register_file, apply
+    )
 
 
 @router.post("/teaching", response_class=HTMLResponse)
-def upload_teaching(
-    request: Request,
-    sendbot: SendbotDep,
-    user: SendcoUser,
-    teaching: Annotated[UploadFile | None, File()] = None,
-) -> Response:
+async def upload_teaching(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Response:
     """Replace who teaches whom from the teaching-groups export."""
-    if not _chosen(teaching):
+    teaching = _upload(await read_form(request), "teaching")
+    if teaching is None:
         return _page(request, user, "teaching", problems=["Choose the teaching-groups file."])
     now = sendbot.clock.now()
 
-    def work(session: Session, data: bytes, _mapping: bytes | None) -> str:
-        return str(import_teaching_file(session, _school(session, user), data, by=user, now=now))
+    def apply(session: Session, rows: tuple[TeachingRow, ...]) -> str:
+        return str(apply_teaching_file(session, _school(session, user), rows, by=user, now=now))
 
-    return _run(request, sendbot, user, "teaching", teaching, None, work)
+    return await _run(
+        request,
+        sendbot,
+        user,
+        "teaching",
+        teaching,
+        None,
+        lambda data, _: check_teaching_file(data),
+        apply,
+    )
 
 
-def _run(
+async def _run(
     request: Request,
     sendbot: Sendbot,
     user: Staff,
     which: str,
-    upload: UploadFile | None,
+    upload: UploadFile,
     mapping: UploadFile | None,
-    work: Callable[[Session, bytes, bytes | None], str],
+    check: Callable[[bytes, bytes | None], T],
+    apply: Callable[[Session, T], str],
 ) -> Response:
+    """Read and check the file with no transaction open, then apply it in one."""
+    limit = sendbot.settings.upload_max_bytes
+
+    def read_and_check() -> T:
+        data = _read(upload, "file", limit)
+        mapping_data = _read(mapping, "mapping file", limit) if mapping is not None else None
+        return check(data, mapping_data)
+
     try:
-        data = _read(upload, "file")
-        mapping_data = _read(mapping, "mapping file") if _chosen(mapping) else None
-        summary = sendbot.db.work(lambda s: work(s, data, mapping_data))
+        checked = await asyncio.to_thread(read_and_check)
+        summary = await sendbot.db.run(lambda s: apply(s, checked))
     except UserError as exc:
         heading, *lines = str(exc).splitlines()
         problems = [heading, *(line.strip() for line in lines)]
         return _page(request, user, which, problems=problems, status=422)
+    except Exception:  # noqa: BLE001 - the SENDCO gets the incident id the log has
+        sorry = apology(f"importing a {which} file")
+        return _page(request, user, which, problems=[sorry, "Nothing was imported."], status=500)
     return _page(request, user, which, summary=summary)
 
 
-def _chosen(upload: UploadFile | None) -> bool:
-    return upload is not None and bool(upload.filename)
+def _upload(form: FormData, name: str) -> UploadFile | None:
+    """The file chosen in this field, or None when none was."""
+    value = form.get(name)
+    return value if isinstance(value, UploadFile) and value.filename else None
 
 
-def _read(upload: UploadFile | None, what: str) -> bytes:
+def _read(upload: UploadFile, what: str, limit: int) -> bytes:
     """The upload's bytes; one over the size limit is refused without reading it all."""
-    assert upload is not None
-    if upload.size is not None and upload.size > MAX_BYTES:
-        raise too_large(upload.size, what)
-    data = upload.file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise too_large(upload.size or len(data), what)
+    if upload.size is not None and upload.size > limit:
+        raise too_large(upload.size, what, limit)
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise too_large(upload.size or len(data), what, limit)
     return data
 
 
@@ -142,7 +165,7 @@ def _page(
             "which": which,
             "summary": summary,
             "problems": problems or [],
-            "max_mb": MAX_BYTES // 1_000_000,
+            "max_mb": f"{request.app.state.sendbot.settings.upload_max_mb:g}",
         },
         status_code=status,
     )

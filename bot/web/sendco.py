@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.services.briefings import briefing_report, withdraw_as
 from bot.services.errors import UserError
-from bot.web.deps import SendbotDep, SendcoUser
+from bot.web.deps import RowId, SendbotDep, SendcoUser
 from bot.web.templating import templates
 
 router = APIRouter(prefix="/sendco")
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/sendco")
 @router.get("/briefings", response_class=HTMLResponse)
 def briefings(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Response:
     """Every briefing of the SENDCO's school: sent, acknowledged, waiting, not reached, and who."""
-    report = sendbot.db.work(lambda s: briefing_report(s, user.school_id))
+    report = sendbot.db.read(lambda s: briefing_report(s, user.school_id))
     notice = request.session.pop("notice", "")
     return templates.TemplateResponse(
         request, "sendco_briefings.html", {"report": report, "user": user, "notice": notice}
@@ -24,7 +24,9 @@ def briefings(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Respon
 
 
 @router.post("/briefings/{briefing_id}/withdraw")
-def withdraw(request: Request, sendbot: SendbotDep, user: SendcoUser, briefing_id: int) -> Response:
+def withdraw(
+    request: Request, sendbot: SendbotDep, user: SendcoUser, briefing_id: RowId
+) -> Response:
     """Stop a briefing: nobody else gets it, and presses on it are answered politely."""
 
     now = sendbot.clock.now()

@@ -49,7 +49,9 @@ def start(
     """Run `sendbot run` in workdir with these settings; wait until /healthz says ok.
     `command` replaces `python -m bot.cli run` (a launcher that points SDKs at fakes first)."""
     port = free_port()
-    settings = {"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "INFO"} | env
+    # DEMO_MODE as `make run` sets it, unless the test says otherwise.
+    settings = {"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "INFO", "DEMO_MODE": "true"}
+    settings |= env
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE", "DEMO"))}
     log_path = workdir / f"sendbot-{port}.log"
     process = subprocess.Popen(

@@ -497,7 +497,8 @@ def test_retention_erases_former_pupils_once_their_time_has_passed(
     gone = erased[0]
     assert gone.mis_id == f"erased-{gone.id}"
     assert (gone.legal_first, gone.legal_last, gone.upn, gone.profile_url) == ("", "", "", "")
-    assert (gone.provision, gone.year_group) == ("E", "8")  # kept for counts
+    # Blanked too; "no SEN" so the row is never counted as on the register again.
+    assert (gone.provision, gone.year_group, gone.primary_need) == ("N", "", "")
     # Its change is still counted.
     kinds = db.work(
         lambda s: [c.kind for c in s.exec(select(RegisterChange)).all() if c.pupil_id == gone.id]

@@ -182,7 +182,7 @@ def test_pages_answer_in_html_and_unknown_people_are_not_found(
     assert mailbox.status_code == 200 and "Got it" in mailbox.text
     missing = client.get("/local/999999")
     assert missing.status_code == 404 and "Nobody with that number" in missing.text
-    assert client.get("/local/not-a-number").status_code == 422
+    assert client.get("/local/not-a-number").status_code == 404
     sendbot.db.dispose()
 
 
@@ -193,6 +193,7 @@ def register(db: Database, clock: FixedClock, school: dict[str, int]) -> dict[st
     def setup(s):  # type: ignore[no-untyped-def]
         school_row = s.exec(select(School)).one()
         pupil = factories.pupil(s, school_row)
+        factories.teaching_link(s, s.get(Staff, school["staff"]), pupil_mis_id=pupil.mis_id)
         run = factories.register_import(s, school_row, clock.now())
         change = factories.register_change(s, run, pupil, "added")
         alert, _ = factories.profile_alert(
@@ -203,7 +204,8 @@ def register(db: Database, clock: FixedClock, school: dict[str, int]) -> dict[st
     return db.work(setup)
 
 
-# The pupil pages: the person alerted, the SENDCO and admins; the register page: the SENDCO.
+# The pupil pages: the person who teaches the pupil (and was alerted), the SENDCO and admins;
+# the register page: the SENDCO.
 REGISTER_EXPECTED = {
     ("GET", "/pupils/{pupil}"): {"staff", "sendco", "admin"},
     ("GET", "/alerts/{alert}"): {"staff", "sendco", "admin"},

@@ -34,8 +34,8 @@ ROLES = {
 }
 EVERYONE = {"staff", "line_manager", "sendco", "admin"}
 RUNS_THE_SCHOOL = {"sendco", "admin"}
-# Each page route -> the roles that may open it. The pupil pages: the person alerted (staff
-# here), the SENDCO and admins.
+# Each page route -> the roles that may open it. The pupil pages: the person who teaches the
+# pupil and was alerted (staff here), the SENDCO and admins.
 PAGES = {
     "/me": EVERYONE,
     "/team": {"line_manager", "sendco", "admin"},
@@ -71,6 +71,7 @@ def school(db: Database, clock: FixedClock, idp: FakeOidcProvider) -> dict[str, 
         }
         s.get(Staff, ids["staff"]).line_manager_id = ids["line_manager"]
         pupil = factories.pupil(s, school)
+        factories.teaching_link(s, s.get(Staff, ids["staff"]), pupil_mis_id=pupil.mis_id)
         run = factories.register_import(s, school, clock.now())
         change = factories.register_change(s, run, pupil, "added")
         alert, _ = factories.profile_alert(

@@ -14,12 +14,27 @@ from tests.web_forms import demo_sign_in
 
 
 def sendbot_for(database_url: str, clock: Clock, **settings: object) -> Sendbot:
-    options: dict[str, object] = {"database_url": database_url, "_env_file": None}
+    # The demo on this computer, as `make run` starts it, unless a test says otherwise.
+    options: dict[str, object] = {
+        "database_url": database_url,
+        "_env_file": None,
+        "demo_mode": True,
+    }
     return build(Settings(**(options | settings)), clock=clock)  # type: ignore[arg-type]
 
 
-def client_for(sendbot: Sendbot) -> TestClient:
-    return TestClient(create_app(sendbot, start_scheduler=False), follow_redirects=False)
+# A browser on this computer, as in the demo: the address it comes from and the one it asks for.
+LOOPBACK_CLIENT = ("127.0.0.1", 50000)
+
+
+def client_for(sendbot: Sendbot, client: tuple[str, int] = LOOPBACK_CLIENT) -> TestClient:
+    """A browser for the app, at PUBLIC_URL when it is set, else at 127.0.0.1 from 127.0.0.1."""
+    return TestClient(
+        create_app(sendbot, start_scheduler=False),
+        base_url=sendbot.settings.public_url or "http://127.0.0.1",
+        client=client,
+        follow_redirects=False,
+    )
 
 
 def sign_in(client: TestClient, staff_id: int) -> None:

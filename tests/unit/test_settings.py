@@ -10,6 +10,13 @@ import pytest
 from bot.config import Settings, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
+# A complete Google sign-in, for tests about what else must be set beside one.
+SIGN_IN = {
+    "WEB_SIGN_IN": "google",
+    "WEB_SIGN_IN_CLIENT_ID": "client",
+    "WEB_SIGN_IN_CLIENT_SECRET": "secret",
+    "WEB_SIGN_IN_ALLOWED": "school.org.uk",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -35,15 +42,52 @@ def test_env_example_values_are_themselves_valid(monkeypatch: pytest.MonkeyPatch
         if re.match(r"^[A-Z_]+=.", line):
             name, value = line.split("=", 1)
             monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)  # the one value a school must make up
     settings = load_settings()
-    assert settings.is_sqlite and settings.demo_sign_in_allowed
+    assert settings.is_sqlite and not settings.demo_mode
+    assert not settings.demo_sign_in_allowed
 
 
-def test_defaults_give_a_local_demo() -> None:
-    settings = load_settings()
+def test_the_demo_is_off_unless_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SettingsError, match="SECRET_KEY is missing"):
+        load_settings(serving=True)  # no demo, so web sessions need a key
+    assert not load_settings().demo_mode  # other commands serve no pages, so need none
+    monkeypatch.setenv("DEMO_MODE", "true")  # as `make run` does
+    settings = load_settings(serving=True)
     assert settings.database_url == "sqlite:///var/sendbot.db"
     assert settings.base_url == "http://127.0.0.1:8000"
     assert settings.demo_sign_in_allowed
+    assert "DEMO_MODE=true" in (ROOT / "Makefile").read_text()
+
+
+@pytest.mark.parametrize(
+    "public_url",
+    ["https://sendbot.school.org", "http://192.168.1.20:8000", "http://sendbot.lan"],
+)
+def test_a_public_address_without_the_schools_sign_in_refuses_to_start(
+    monkeypatch: pytest.MonkeyPatch, public_url: str
+) -> None:
+    """Behind a reverse proxy sendbot listens on loopback, but others reach it: the demo's
+    picker must never be there, and staff must sign in with their school accounts."""
+    monkeypatch.setenv("DEMO_MODE", "true")
+    monkeypatch.setenv("PUBLIC_URL", public_url)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(serving=True)
+    assert str(caught.value).startswith("Setting WEB_SIGN_IN is none, but PUBLIC_URL is")
+    assert len(str(caught.value).splitlines()) == 1
+    for name, value in SIGN_IN.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match="SECRET_KEY is missing: PUBLIC_URL is"):
+        load_settings(serving=True)
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    settings = load_settings(serving=True)
+    assert settings.demo_mode and not settings.demo_sign_in_allowed
+
+
+def test_a_loopback_public_url_keeps_the_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_MODE", "true")
+    monkeypatch.setenv("PUBLIC_URL", "http://localhost:8000")
+    assert load_settings().demo_sign_in_allowed
 
 
 @pytest.mark.parametrize(
@@ -72,10 +116,15 @@ def test_secret_key_is_required_when_listening_beyond_this_computer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("HOST", "0.0.0.0")
-    with pytest.raises(SettingsError, match="SECRET_KEY is missing"):
-        load_settings()
+    monkeypatch.setenv("DEMO_MODE", "true")
+    with pytest.raises(SettingsError, match="WEB_SIGN_IN is none, but HOST is 0.0.0.0"):
+        load_settings(serving=True)
+    for name, value in SIGN_IN.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match="SECRET_KEY is missing: HOST is 0.0.0.0"):
+        load_settings(serving=True)
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    settings = load_settings()
+    settings = load_settings(serving=True)
     assert not settings.demo_sign_in_allowed
 
 
@@ -93,23 +142,28 @@ def test_secrets_never_appear_in_the_settings_repr(monkeypatch: pytest.MonkeyPat
 
 
 def test_postgresql_urls_use_the_installed_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_MODE", "true")
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/sendbot")
     assert load_settings().database_url == "postgresql+psycopg://postgres@127.0.0.1/sendbot"
 
 
 def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("PORT=8123\n")
+    (tmp_path / ".env").write_text("PORT=8123\nDEMO_MODE=true\n")
     assert load_settings().port == 8123
 
 
-def test_a_copy_of_env_example_is_a_working_env_file(tmp_path: Path) -> None:
+def test_a_copy_of_env_example_is_a_working_env_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    monkeypatch.setenv("DEMO_MODE", "true")  # `make run` sets it over the file's false
     settings = load_settings()
     assert settings.secret_key is None and settings.slack_bot_token is None
     assert not settings.uses_slack
 
 
 def test_slack_settings_must_fit_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_MODE", "true")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2-abc")
     with pytest.raises(SettingsError, match="SLACK_APP_TOKEN is missing"):
         load_settings()
@@ -125,6 +179,7 @@ def test_slack_settings_must_fit_together(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_teams_settings_must_be_complete(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_MODE", "true")
     monkeypatch.setenv("TEAMS_CLIENT_ID", "11111111-2222-3333-4444-555555555555")
     with pytest.raises(SettingsError, match="TEAMS_CLIENT_SECRET is missing"):
         load_settings()
@@ -229,5 +284,6 @@ def test_web_sign_in_presets_and_the_demo_picker(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("WEB_SIGN_IN_ISSUER", "http://127.0.0.1:9999/tenant/v2.0/")
     assert sign_in_provider(load_settings()).issuer == "http://127.0.0.1:9999/tenant/v2.0"  # type: ignore[union-attr]
     monkeypatch.setenv("WEB_SIGN_IN", "none")
+    monkeypatch.setenv("DEMO_MODE", "true")
     monkeypatch.delenv("SECRET_KEY")
     assert load_settings().demo_sign_in_allowed is True

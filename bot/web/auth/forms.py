@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from fastapi import HTTPException, Request
 from markupsafe import Markup, escape
 
+from bot.web.limits import read_form
+
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -44,12 +46,14 @@ async def check_form(request: Request) -> None:
     if not _same_origin(request):
         raise HTTPException(403, REFUSED)
     expected = request.session.get("csrf")
+    if not expected:
+        raise HTTPException(403, REFUSED)  # before reading a byte of what was sent
     given = request.headers.get(HEADER)
     if given is None:
-        form = await request.form()
+        form = await read_form(request)
         value = form.get(FIELD)
         given = value if isinstance(value, str) else None
-    if not expected or not given or not hmac.compare_digest(str(expected), given):
+    if not given or not hmac.compare_digest(str(expected), given):
         raise HTTPException(403, REFUSED)
 
 

@@ -23,7 +23,8 @@ from bot.services.web_sign_in import refused, signed_out, who_signs_in
 from bot.storage.staff import Staff
 from bot.web.auth.provider import SignInProvider
 from bot.web.auth.sessions import begin_signed_in, end_session, state_of
-from bot.web.deps import SendbotDep
+from bot.web.demo_gate import demo_open
+from bot.web.deps import MAX_ROW_ID, SendbotDep
 from bot.web.templating import templates
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,9 @@ NO_CODE = (
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, sendbot: SendbotDep, next: str = "/") -> Response:
     """The way in: the school's sign-in, or the demo's persona picker on this computer."""
-    settings = sendbot.settings
+    demo = demo_open(request)
     people = []
-    if settings.demo_sign_in_allowed:
+    if demo:
         people = sendbot.db.work(
             lambda s: s.exec(
                 select(Staff).where(Staff.active == True).order_by(Staff.name)  # noqa: E712
@@ -66,7 +67,7 @@ def sign_in_page(request: Request, sendbot: SendbotDep, next: str = "/") -> Resp
         "sign_in.html",
         {
             "people": people,
-            "demo": settings.demo_sign_in_allowed,
+            "demo": demo,
             "provider": provider.name if provider else None,
             "next": safe_next(next),
         },
@@ -149,11 +150,14 @@ async def _sign_in(request: Request, sendbot: SendbotDep, person: Staff) -> Resp
 
 @router.post("/sign-in/demo")
 async def demo_sign_in(
-    request: Request, sendbot: SendbotDep, staff_id: int = Form(...), next: str = Form("/")
+    request: Request,
+    sendbot: SendbotDep,
+    staff_id: int = Form(..., ge=1, le=MAX_ROW_ID),
+    next: str = Form("/"),
 ) -> Response:
-    """Sign in as any person; only in demo mode on this computer."""
-    if not sendbot.settings.demo_sign_in_allowed:
-        raise HTTPException(404)
+    """Sign in as any person; only in demo mode, asked from this computer."""
+    if not demo_open(request):
+        raise HTTPException(404, "There is no such page.")
     now = sendbot.clock.now()
     signed_in = await sendbot.db.run(lambda s: sign_in_as(s, staff_id, now, "demo persona"))
     if signed_in is None:

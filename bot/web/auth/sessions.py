@@ -59,7 +59,7 @@ class ServerSessions:
         state = SessionState(key=self.key)
         data: dict[str, Any] = {}
         if token:
-            found = await self.sendbot.db.run(lambda s: self._open(s, token))
+            found = await self._open(token)
             if found is not None:
                 state.row_id, state.staff_id, data = found
         scope["session"] = data
@@ -75,10 +75,22 @@ class ServerSessions:
 
         await self.app(scope, receive, send_with_cookie)
 
-    def _open(self, session: Any, token: str) -> tuple[int, int | None, dict[str, Any]] | None:
+    async def _open(self, token: str) -> tuple[int, int | None, dict[str, Any]] | None:
+        """The session the cookie names, read without the write lock; writing only when it has
+        ended (to forget it) or was last seen over a minute ago."""
         now = self.sendbot.clock.now()
-        row = web_sessions.open_session(session, web_sessions.digest(token, self.key), now)
-        return None if row is None else (row.id, row.staff_id, dict(row.data))  # type: ignore[return-value]
+        digest = web_sessions.digest(token, self.key)
+        found = await self.sendbot.db.read_async(
+            lambda s: web_sessions.open_session(s, digest, now)
+        )
+        if found is None:
+            return None
+        if found.ended:
+            await self.sendbot.db.run(lambda s: web_sessions.end(s, found.row_id))
+            return None
+        if found.stale:
+            await self.sendbot.db.run(lambda s: web_sessions.seen(s, found.row_id, now))
+        return found.row_id, found.staff_id, found.data
 
     async def _save(
         self, state: SessionState, data: dict[str, Any], before: dict[str, Any], had_cookie: bool
