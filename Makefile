@@ -27,8 +27,11 @@ lint: $(STAMP)
 browser:
 	@bash scripts/ensure-browser
 
+# One test worker per core (pytest-xdist): each has its own databases, ports and processes.
+TEST_WORKERS ?= auto
+
 test: $(STAMP) lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

@@ -17,7 +17,7 @@ from bot.storage.audit import AuditEvent
 from bot.storage.database import Database
 from bot.storage.register import ProfileRead, TeachingLink
 from tests import factories
-from tests.integration.webapp import client_for, sendbot_for, sign_in
+from tests.integration.webapp import demo_client, sign_in
 
 NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
 # Tia taught Jay and Kit when the register alert went to her; this export leaves her Kit only.
@@ -64,13 +64,6 @@ def ids(db: Database) -> dict[str, int]:
     return db.work(setup)
 
 
-def _client(db: Database, clock: FixedClock, who: int):  # type: ignore[no-untyped-def]
-    sendbot = sendbot_for(db.engine.url.render_as_string(hide_password=False), clock)
-    client = client_for(sendbot)
-    sign_in(client, who)
-    return sendbot, client
-
-
 def _reimport_teaching(client) -> None:  # type: ignore[no-untyped-def]
     files = {"teaching": ("teaching.csv", TEACHING_TODAY.encode(), "text/csv")}
     done = client.post("/sendco/register/teaching", files=files)
@@ -85,7 +78,7 @@ def _audit(db: Database, action: str) -> list[tuple[int | None, str, str]]:
 def test_after_the_teaching_groups_leave_her_out_her_old_alert_opens_nothing(
     db: Database, clock: FixedClock, ids: dict[str, int]
 ) -> None:
-    sendbot, client = _client(db, clock, ids["tia"])
+    sendbot, client = demo_client(db, clock, ids["tia"])
     assert client.get(f"/pupils/{ids['jay']}").status_code == 200
     sign_in(client, ids["sue"])
     _reimport_teaching(client)
@@ -109,7 +102,7 @@ def test_after_the_teaching_groups_leave_her_out_her_old_alert_opens_nothing(
 def test_her_alerts_list_names_only_the_pupils_she_still_teaches(
     db: Database, clock: FixedClock, ids: dict[str, int]
 ) -> None:
-    sendbot, client = _client(db, clock, ids["sue"])
+    sendbot, client = demo_client(db, clock, ids["sue"])
     _reimport_teaching(client)
     sign_in(client, ids["tia"])
     page = client.get(f"/alerts/{ids['alert']}")
@@ -131,7 +124,7 @@ def test_her_alerts_list_names_only_the_pupils_she_still_teaches(
 def test_a_closed_page_and_a_missing_pupil_get_the_same_answer(
     db: Database, clock: FixedClock, ids: dict[str, int]
 ) -> None:
-    sendbot, client = _client(db, clock, ids["sam"])
+    sendbot, client = demo_client(db, clock, ids["sam"])
     answers = [
         client.get(f"/pupils/{pupil_id}")
         for pupil_id in (ids["kit"], ids["far"], 99_999_999, ids["jay"] + ids["kit"] + 1_000)
@@ -151,7 +144,7 @@ def test_a_closed_page_and_a_missing_pupil_get_the_same_answer(
 def test_for_the_sendco_a_pupil_not_at_the_school_is_plainly_not_found(
     db: Database, clock: FixedClock, ids: dict[str, int], who: str
 ) -> None:
-    sendbot, client = _client(db, clock, ids[who])
+    sendbot, client = demo_client(db, clock, ids[who])
     elsewhere = ids["jay"] if who == "eve" else ids["far"]
     missing = client.get("/pupils/99999999")
     assert missing.status_code == 404 and "no such pupil" in missing.text
@@ -168,7 +161,7 @@ def test_a_reminder_names_only_the_pupils_she_still_teaches(
 ) -> None:
     """Chat follows the teaching groups too: Jay is not named to Tia once she no longer
     teaches him; with neither pupil hers, there is no reminder at all."""
-    sendbot, client = _client(db, clock, ids["sue"])
+    sendbot, client = demo_client(db, clock, ids["sue"])
     _reimport_teaching(client)
 
     def reminder(s: Session) -> str:

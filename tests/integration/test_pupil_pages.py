@@ -23,7 +23,7 @@ from bot.storage.register import ProfileRead
 from bot.storage.school import School
 from bot.storage.staff import Staff
 from tests import factories
-from tests.integration.webapp import client_for, sendbot_for, sign_in
+from tests.integration.webapp import demo_client, sign_in
 
 # Tuesday 3 November 2026, 10:00 (the conftest clock).
 NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
@@ -85,14 +85,6 @@ def ids(db: Database) -> dict[str, int]:
     return db.work(setup)
 
 
-def _client(db: Database, clock: FixedClock, who: int | None):  # type: ignore[no-untyped-def]
-    sendbot = sendbot_for(db.engine.url.render_as_string(hide_password=False), clock)
-    client = client_for(sendbot)
-    if who is not None:
-        sign_in(client, who)
-    return sendbot, client
-
-
 def _audit(db: Database, action: str) -> list[tuple[int | None, str, str, str]]:
     return [
         (e.actor_staff_id, e.subject_type, e.subject_id, e.detail)
@@ -106,7 +98,7 @@ def _audit(db: Database, action: str) -> list[tuple[int | None, str, str, str]]:
 def test_linked_staff_and_the_sendco_see_the_pupil_and_each_view_is_audited(
     db: Database, clock: FixedClock, ids: dict[str, int], who: str
 ) -> None:
-    sendbot, client = _client(db, clock, ids[who])
+    sendbot, client = demo_client(db, clock, ids[who])
     page = client.get(f"/pupils/{ids['jay']}")
     assert page.status_code == 200, page.text
     assert "Jay Smith" in page.text and "Legal name: Jamie Smith" in page.text
@@ -129,7 +121,7 @@ def test_linked_staff_and_the_sendco_see_the_pupil_and_each_view_is_audited(
 def test_anyone_else_is_refused_and_the_refusal_is_audited(
     db: Database, clock: FixedClock, ids: dict[str, int], who: str
 ) -> None:
-    sendbot, client = _client(db, clock, ids[who])
+    sendbot, client = demo_client(db, clock, ids[who])
     page = client.get(f"/pupils/{ids['jay']}")
     assert page.status_code == 403
     assert "only for staff who teach or support the pupil" in page.text
@@ -146,7 +138,7 @@ def test_anyone_else_is_refused_and_the_refusal_is_audited(
 def test_an_unknown_pupil_is_not_found_and_a_visitor_must_sign_in(
     db: Database, clock: FixedClock, ids: dict[str, int]
 ) -> None:
-    sendbot, client = _client(db, clock, None)
+    sendbot, client = demo_client(db, clock, None)
     assert client.get(f"/pupils/{ids['jay']}").headers["location"].startswith("/sign-in")
     sign_in(client, ids["sendco"])
     assert client.get("/pupils/99999999").status_code == 404
@@ -156,7 +148,7 @@ def test_an_unknown_pupil_is_not_found_and_a_visitor_must_sign_in(
 def test_an_erased_pupil_shows_only_that_their_details_were_removed(
     db: Database, clock: FixedClock, ids: dict[str, int]
 ) -> None:
-    sendbot, client = _client(db, clock, ids["sendco"])
+    sendbot, client = demo_client(db, clock, ids["sendco"])
     page = client.get(f"/pupils/{ids['gone']}")
     assert page.status_code == 200
     assert "removed under the school's retention policy" in page.text
@@ -168,7 +160,7 @@ def test_an_erased_pupil_shows_only_that_their_details_were_removed(
 def test_the_web_read_button_records_a_web_read_once(
     db: Database, clock: FixedClock, ids: dict[str, int]
 ) -> None:
-    sendbot, client = _client(db, clock, ids["teacher"])
+    sendbot, client = demo_client(db, clock, ids["teacher"])
     assert 'data-action="read">I\'ve read the profile' in client.get(f"/pupils/{ids['jay']}").text
     pressed = client.post(f"/pupils/{ids['jay']}/read")
     assert pressed.status_code == 303 and pressed.headers["location"] == f"/pupils/{ids['jay']}"
@@ -189,7 +181,7 @@ def test_an_alerts_list_is_for_its_recipient_and_the_sendco(
     db.work(
         lambda s: factories.teaching_link(s, s.get(Staff, ids["alerted"]), pupil_mis_id="P1")  # type: ignore[arg-type]
     )
-    sendbot, client = _client(db, clock, ids["alerted"])
+    sendbot, client = demo_client(db, clock, ids["alerted"])
     url = f"/alerts/{ids['alerted_alert']}"
     page = client.get(url).text
     assert "Jay Smith" in page and "now on SEN support" in page
@@ -224,7 +216,7 @@ def test_an_alerts_list_is_for_its_recipient_and_the_sendco(
 def test_the_sendco_page_shows_who_has_read_and_who_has_not(
     db: Database, clock: FixedClock, ids: dict[str, int]
 ) -> None:
-    sendbot, client = _client(db, clock, ids["sendco"])
+    sendbot, client = demo_client(db, clock, ids["sendco"])
     page = client.get("/sendco/register").text
     assert 'data-reader="tia.teacher@oakhill.example" data-status="not read yet"' in page
     assert 'data-count="alerted">3<' in page and 'data-count="read" class="ok">0<' in page
@@ -269,7 +261,7 @@ def test_the_sendco_csv_keeps_formulas_as_text(
         s.add(person)
 
     db.work(rename)
-    sendbot, client = _client(db, clock, ids["sendco"])
+    sendbot, client = demo_client(db, clock, ids["sendco"])
     assert "'=HYPERLINK(1)" in client.get("/sendco/register.csv").text
     sendbot.db.dispose()
 
@@ -332,7 +324,7 @@ def test_no_alerts_yet_shows_as_such_not_as_zero(
     db: Database, clock: FixedClock, ids: dict[str, int]
 ) -> None:
     target = _profile_target(db, ids["unlinked"])
-    sendbot, client = _client(db, clock, ids["unlinked"])
+    sendbot, client = demo_client(db, clock, ids["unlinked"])
     page = client.get("/me").text
     row = page.split(f'data-target="{target.id}"')[1].split("</tr>")[0]
     assert "profiles read on time at least 80%" in row and "<td>no alerts yet</td>" in row
@@ -344,7 +336,7 @@ def test_the_team_form_the_csv_import_and_the_command_take_the_metric(
     cli: Database, clock: FixedClock, ids: dict[str, int]
 ) -> None:
     db = cli
-    sendbot, client = _client(db, clock, ids["sendco"])
+    sendbot, client = demo_client(db, clock, ids["sendco"])
     client.post(
         "/team/targets",
         data={

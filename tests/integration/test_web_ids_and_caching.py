@@ -14,7 +14,7 @@ from bot.services.clock import FixedClock
 from bot.storage.database import Database
 from bot.storage.staff import Staff
 from tests import factories
-from tests.integration.webapp import client_for, sendbot_for, sign_in
+from tests.integration.webapp import demo_client, sign_in
 
 NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
 # Past PostgreSQL's integer ids, past 64 bits, below the first id, and not a number.
@@ -40,13 +40,6 @@ def ids(db: Database) -> dict[str, int]:
     return db.work(setup)
 
 
-def _client(db: Database, clock: FixedClock, who: int):  # type: ignore[no-untyped-def]
-    sendbot = sendbot_for(db.engine.url.render_as_string(hide_password=False), clock)
-    client = client_for(sendbot)
-    sign_in(client, who)
-    return sendbot, client
-
-
 def _routes_with_ids(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """Every (method, path) whose path holds a whole number, from the app's own route table."""
     found = []
@@ -62,7 +55,7 @@ def _routes_with_ids(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-d
 def test_an_id_no_row_can_have_is_not_found_on_every_route(
     db: Database, clock: FixedClock, ids: dict[str, int], bad: str
 ) -> None:
-    sendbot, client = _client(db, clock, ids["sue"])
+    sendbot, client = demo_client(db, clock, ids["sue"])
     routes = _routes_with_ids(client.app)
     # The routes known today; a new one is walked too.
     assert {
@@ -89,7 +82,7 @@ def _cache_control(response) -> str:  # type: ignore[no-untyped-def]
 def test_pages_and_downloads_with_personal_data_are_never_stored(
     db: Database, clock: FixedClock, ids: dict[str, int]
 ) -> None:
-    sendbot, client = _client(db, clock, ids["sue"])
+    sendbot, client = demo_client(db, clock, ids["sue"])
     for url in (
         f"/pupils/{ids['jay']}",
         f"/alerts/{ids['alert']}",
@@ -122,7 +115,7 @@ def test_a_leaver_cannot_see_her_old_pages_from_the_cache(
     db: Database, clock: FixedClock, ids: dict[str, int]
 ) -> None:
     """The redirect that sends a signed-out person to sign in is not stored either."""
-    sendbot, client = _client(db, clock, ids["tia"])
+    sendbot, client = demo_client(db, clock, ids["tia"])
 
     def leave(s: Session) -> None:
         person = s.get(Staff, ids["tia"])

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from bot.bootstrap import Sendbot, build
 from bot.config import Settings
 from bot.services.clock import Clock
+from bot.storage.database import Database
 from bot.web.app import create_app
 from tests.web_forms import demo_sign_in
 
@@ -39,6 +40,15 @@ def client_for(sendbot: Sendbot, client: tuple[str, int] = LOOPBACK_CLIENT) -> T
 
 def sign_in(client: TestClient, staff_id: int) -> None:
     demo_sign_in(client, staff_id)
+
+
+def demo_client(db: Database, clock: Clock, who: int | None) -> tuple[Sendbot, TestClient]:
+    """The demo on this test's database, and a browser signed in as `who` (None: nobody)."""
+    sendbot = sendbot_for(db.engine.url.render_as_string(hide_password=False), clock)
+    client = client_for(sendbot)
+    if who is not None:
+        sign_in(client, who)
+    return sendbot, client
 
 
 SLACK_SIGNING_SECRET = "contract-signing-secret"
