@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -17,7 +18,8 @@ from bot.storage.database import Database
 from tests.e2e.forwarder import Forwarder
 from tests.e2e.process import ROOT, Running, start
 from tests.e2e.test_sendbot_run import demo_env
-from tests.web_forms import TOKEN
+from tests.web_forms import TOKEN, demo_sign_in
+from tests.workbooks import cell, row, workbook
 
 SENDCO = "Sarah Pemberton"  # the demo school's SENDCO, from demo/staff.csv
 
@@ -179,5 +181,52 @@ def test_oversized_bodies_are_refused_before_they_are_read(db: Database, tmp_pat
         assert grown < 50_000, f"the process grew by {grown} KiB"
         assert list(spool.iterdir()) == []
         assert httpx.get(f"{running.base_url}/healthz", timeout=5).status_code == 200
+    finally:
+        running.stop()
+
+
+def _hwm_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+
+
+def test_a_workbook_that_lies_about_its_size_is_refused_while_healthz_answers(
+    db: Database, tmp_path: Path
+) -> None:
+    """A few KB declaring A1:XFD10000 once took 1.46 GB and 12 s, holding the write lock."""
+    headings = "Adno,UPN,Legal Surname,Legal Forename,Year,Reg,SEN Status,Primary Need".split(",")
+    pupil = ["002400", "", "Ashdown", "Amara", "Year 7", "7HA", "K", "SLCN"]
+    bomb = workbook(
+        row(*(cell(h) for h in headings)) + row(*(cell(v) for v in pupil)) * 9_999,
+        dimension="A1:XFD10000",
+    )
+    assert len(bomb) < 20_000
+    running = start(tmp_path, demo_env(db))
+    try:
+        browser = httpx.Client(base_url=running.base_url, timeout=60)
+        sendco = _staff_id(browser.get("/sign-in").text, SENDCO)
+        demo_sign_in(browser, int(sendco))
+        before = _hwm_kib(running.process.pid)
+        answers: list[int] = []
+        uploading = threading.Event()
+        done = threading.Event()
+
+        def watch_health() -> None:
+            with httpx.Client(base_url=running.base_url, timeout=30) as watcher:
+                uploading.wait(30)
+                while not done.is_set():
+                    answers.append(watcher.get("/healthz").status_code)
+
+        watcher = threading.Thread(target=watch_health, daemon=True)
+        watcher.start()
+        uploading.set()
+        page = browser.post("/sendco/register/import", files={"register": ("register.xlsx", bomb)})
+        done.set()
+        watcher.join(30)
+        assert page.status_code == 422, page.text[:500]
+        assert "Nothing was imported" in page.text
+        grown = _hwm_kib(running.process.pid) - before
+        assert grown < 200_000, f"the process's peak grew by {grown} KiB"
+        assert answers and set(answers) == {200}
     finally:
         running.stop()

@@ -17,72 +17,10 @@ from pathlib import Path
 
 from bot.content.table_limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS
 from bot.content.tabular import Problem, Table, read_table
+from tests.workbooks import MAIN, cell, package, row, workbook
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-PACKAGE = "http://schemas.openxmlformats.org/package/2006"
-OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 # Generous for a few rows read by a Python with openpyxl loaded (about 30 MB on its own).
 BOUND_MB = 150
-
-
-def workbook(sheet_data: str, *, dimension: str = "", strings: str = "", head: str = "") -> bytes:
-    """An .xlsx of one sheet whose <sheetData> holds `sheet_data`, as an exporter might write."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        _package(archive, with_strings=bool(strings))
-        sized = f'<dimension ref="{dimension}"/>' if dimension else ""
-        archive.writestr(
-            "xl/worksheets/sheet1.xml",
-            f'{head}<worksheet xmlns="{MAIN}">{sized}<sheetData>{sheet_data}</sheetData>'
-            "</worksheet>",
-        )
-        if strings:
-            archive.writestr("xl/sharedStrings.xml", f'<sst xmlns="{MAIN}">{strings}</sst>')
-    return buffer.getvalue()
-
-
-def _package(archive: zipfile.ZipFile, *, with_strings: bool = False) -> None:
-    strings = (
-        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHEET_TYPE}.sharedStrings+xml"/>'
-        if with_strings
-        else ""
-    )
-    archive.writestr(
-        "[Content_Types].xml",
-        f'<Types xmlns="{PACKAGE}/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-        'relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        f'<Override PartName="/xl/workbook.xml" ContentType="{SHEET_TYPE}.sheet.main+xml"/>'
-        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{SHEET_TYPE}.worksheet+xml"/>'
-        f"{strings}</Types>",
-    )
-    archive.writestr(
-        "_rels/.rels",
-        f'<Relationships xmlns="{PACKAGE}/relationships"><Relationship Id="rId1" '
-        f'Type="{OFFICE}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-    )
-    archive.writestr(
-        "xl/workbook.xml",
-        f'<workbook xmlns="{MAIN}" xmlns:r="{OFFICE}"><sheets>'
-        '<sheet name="Export" sheetId="1" r:id="rId1"/></sheets></workbook>',
-    )
-    archive.writestr(
-        "xl/_rels/workbook.xml.rels",
-        f'<Relationships xmlns="{PACKAGE}/relationships"><Relationship Id="rId1" '
-        f'Type="{OFFICE}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-    )
-
-
-def cell(text: str, reference: str = "") -> str:
-    where = f' r="{reference}"' if reference else ""
-    return f'<c{where} t="inlineStr"><is><t>{text}</t></is></c>'
-
-
-def row(*cells: str, number: int | None = None) -> str:
-    where = f' r="{number}"' if number else ""
-    return f"<row{where}>{''.join(cells)}</row>"
 
 
 HEADER = row(cell("Name"), cell("Email"))
@@ -199,7 +137,7 @@ def test_a_workbook_cell_longer_than_excel_allows_is_refused() -> None:
 def test_a_sheet_that_unpacks_past_the_part_limit_is_refused_from_the_zip_directory() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        _package(archive)
+        package(archive)
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write(f'<worksheet xmlns="{MAIN}">'.encode())
             padding = b" " * 2**20
