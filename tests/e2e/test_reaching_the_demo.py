@@ -113,6 +113,14 @@ def _rss_kib(pid: int) -> int:
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
 
 
+# The start of a file field in a multipart body: what follows it is the file, spooled to disk by
+# a server that reads it.
+FILE_PART = (
+    '--xyz\r\nContent-Disposition: form-data; name="register"; filename="register.csv"\r\n'
+    "Content-Type: text/csv\r\n\r\n"
+)
+
+
 def _push(port: int, head: str, body_bytes: int, chunked: bool = False) -> tuple[int, str]:
     """Send a request whose body is `body_bytes` of filler, stopping as soon as sendbot answers
     or closes; how many body bytes it took to get there, and the status line."""
@@ -153,7 +161,7 @@ def test_oversized_bodies_are_refused_before_they_are_read(db: Database, tmp_pat
             (
                 "POST /sendco/register/import HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 "Content-Type: multipart/form-data; boundary=xyz\r\n"
-                f"Content-Length: {big}\r\n\r\n",
+                f"Content-Length: {big}\r\n\r\n" + FILE_PART,
                 False,
             ),
             # A form of 300 MB, sent in chunks so that no length warns of it.
@@ -173,7 +181,7 @@ def test_oversized_bodies_are_refused_before_they_are_read(db: Database, tmp_pat
             port,
             "POST /sendco/register/import HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             "Content-Type: multipart/form-data; boundary=xyz\r\n"
-            "Content-Length: 5000000\r\n\r\n",
+            "Content-Length: 5000000\r\n\r\n" + FILE_PART,
             5_000_000,
         )
         assert sent < 1_000_000 and status.split(" ")[1] in ("303", "403"), (sent, status)
