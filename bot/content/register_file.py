@@ -32,6 +32,7 @@ from bot.content.register_columns import (
     parse_year_group,
 )
 from bot.content.register_header import find_columns
+from bot.content.register_layout import locate_pupils
 from bot.content.register_mapping import RegisterMapping, read_mapping
 from bot.content.tabular import Problem, Table, read_table, width_problems
 from bot.domain.register import (
@@ -83,9 +84,10 @@ def read_register(
                 "1 MB. Check that this is the SEN register export, not a whole-school export.",
             )
         )
-    table = read_table(data)
-    if isinstance(table, Problem):
-        return _failed(table)
+    read = read_table(data)
+    if isinstance(read, Problem):
+        return _failed(read)
+    table = locate_pupils(read, mapping).table
     preset, positions, problems = find_columns(table.header_line, table.header, mapping)
     headings = {name: table.header[index].strip() for name, index in positions.items()}
     if problems:

@@ -10,6 +10,7 @@ stops the file being read at all.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -125,14 +126,24 @@ def read_table(data: bytes, *, excel: bool = True, max_bytes: int | None = None)
 
 
 def decode(data: bytes) -> tuple[str, Problem | None]:
-    """The text of a CSV file, or a problem naming the first line that is not UTF-8."""
+    """The text of a CSV file: UTF-8 (with or without the byte-order mark Excel's "CSV UTF-8"
+    puts first), UTF-16 with its mark (Excel's "Unicode Text"), or else Windows-1252, which
+    Excel's plain "CSV (Comma delimited)" writes on a Windows computer in the UK (O’Brien, Zoë,
+    Siobhán). A problem names the first line that is none of these."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError:
+            pass
     try:
-        # utf-8-sig drops the byte-order mark Excel puts at the start of "CSV UTF-8" files.
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        reason = "This file is not saved as CSV UTF-8, so some letters in it cannot be read."
-        return "", Problem(line, "", f"{reason} {SAVE_AS_UTF8}")
+        try:
+            return data.decode("cp1252"), None
+        except UnicodeDecodeError:
+            line = data[: exc.start].count(b"\n") + 1
+            reason = "Some letters in this file cannot be read: it is not saved as a CSV file."
+            return "", Problem(line, "", f"{reason} {SAVE_AS_UTF8}")
 
 
 def pick_delimiter(text: str) -> str:

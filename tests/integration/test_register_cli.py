@@ -41,7 +41,6 @@ BAD_FILES = [
     "header_only.csv",
     "many_problems.csv",
     "missing_columns.csv",
-    "windows_1252.csv",
     "wrong_delimiter.csv",
 ]
 # Who the teaching-groups fixture names.

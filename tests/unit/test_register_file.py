@@ -294,7 +294,6 @@ def test_dates_are_day_first_or_iso(written: str, day: date | None) -> None:
         ("temporary_upn.csv", [(3, "UPN")], "temporary UPN.*permanent UPN.*blank"),
         ("duplicate_rows.csv", [(5, "Adno"), (5, "UPN")], "on line 2 and line 5"),
         ("ehcp_no_date.csv", [(4, "Start Date")], "EHC plan .* needs the date"),
-        ("windows_1252.csv", [(4, "")], "not saved as CSV UTF-8.*Save As"),
         ("empty.csv", [(1, "")], "The file is empty"),
         ("header_only.csv", [(1, "")], "no pupils below it"),
         ("half_written.csv", [(4, "")], "3 cells but the header has 12.*cut short"),
@@ -441,3 +440,17 @@ def test_excel_date_cells_with_a_time_keep_the_day() -> None:
              datetime(2023, 9, 12, 0, 0)]]  # fmt: skip
     (pupil,) = read_register(builder.register_workbook(rows)).rows
     assert pupil.provision_start == date(2023, 9, 12)
+
+
+def test_a_csv_saved_by_excel_on_windows_reads_its_accented_names() -> None:
+    """Excel's plain "CSV (Comma delimited)" on a UK Windows computer writes Windows-1252."""
+    register = read_register((CORPUS / "windows_1252.csv").read_bytes())
+    assert register.ok, register.problems
+    assert ("Zoë", "Brontë") in {(p.legal_first, p.legal_last) for p in register.rows}
+
+
+def test_a_file_in_no_encoding_sendbot_knows_names_the_line() -> None:
+    data = b"Adno,UPN\n1,\n" + b"2,\x81\x8d\n"
+    register = read_register(data)
+    assert [(p.line, p.column) for p in register.problems] == [(3, "")]
+    assert "cannot be read" in register.problems[0].reason

@@ -1,0 +1,77 @@
+"""Register exports as MIS reports print them: a title, a "Printed by" line and blank lines above
+the header, blank lines between pupils, a total and Excel's separator-only lines below."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+
+from bot.content.register_file import read_register
+
+HEADER = (
+    "Adno,UPN,Legal Surname,Legal Forename,Preferred Surname,Preferred Forename,Year,Reg,"
+    "SEN Status,Primary Need,Secondary Need,Start Date"
+)
+PUPILS = [
+    "001201,,Fernsby,Poppy,,,Year 7,7FE,K,SPLD,,",
+    "001202,,Thornwick,Idris,,Izzy,Year 7,7FE,E,ASD,SLCN,03/02/2022",
+    "001205,,Kowalczyk,Zofia,,,Year 10,10BR,K,NSA,,",
+]
+
+
+def _csv(lines: list[str]) -> bytes:
+    return "\r\n".join(lines).encode("utf-8-sig")
+
+
+def test_a_report_with_a_title_a_print_line_and_a_total_reads_only_its_pupils() -> None:
+    data = _csv(
+        [
+            "Special Educational Needs Register,,,,,,,,,,,",
+            "Printed by Mrs A Smith on 03/11/2026 at 14:02,,,,,,,,,,,",
+            ",,,,,,,,,,,",
+            HEADER,
+            PUPILS[0],
+            ",,,,,,,,,,,",  # a blank line between pupils
+            *PUPILS[1:],
+            "Total: 3,,,,,,,,,,,",
+            ",,,,,,,,,,,",  # Excel's separator-only lines at the end
+            ",,,,,,,,,,,",
+        ]
+    )
+    register = read_register(data)
+    assert register.ok, register.problems
+    assert [p.legal_last for p in register.rows] == ["Fernsby", "Thornwick", "Kowalczyk"]
+
+
+def test_a_workbook_with_a_merged_title_cell_reads_from_its_header() -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Oak Hill Academy: SEN register"])
+    sheet.merge_cells("A1:L1")
+    sheet.append(["Report run 03/11/2026 14:02"])
+    sheet.append([])
+    for line in [HEADER, *PUPILS]:
+        sheet.append(line.split(","))
+    sheet.append(["Total number of pupils", 3])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    register = read_register(buffer.getvalue())
+    assert register.ok, register.problems
+    assert len(register.rows) == 3
+
+
+def test_a_header_missing_a_column_below_a_title_is_the_line_named() -> None:
+    without_need = HEADER.replace(",Primary Need", "")
+    data = _csv(["SEN register,,,", "", without_need, "001201,,Fernsby,Poppy,,,7,7FE,K,,"])
+    register = read_register(data)
+    assert {p.line for p in register.problems} == {3}
+    assert any("Primary need" in p.column for p in register.problems)
+
+
+def test_a_pupil_whose_surname_is_total_is_still_a_pupil() -> None:
+    """Only a short line at the very end that reads as a total is a footer."""
+    data = _csv([HEADER, *PUPILS, "001206,,Total,Tom,,,Year 8,8AB,K,MLD,,"])
+    register = read_register(data)
+    assert register.ok, register.problems
+    assert [p.legal_last for p in register.rows][-1] == "Total"
