@@ -16,6 +16,7 @@ from sqlmodel import Session
 from bot.bootstrap import Sendbot
 from bot.cli.common import SchoolName, check_then_apply, in_one_transaction
 from bot.content.teaching_file import TeachingRow
+from bot.domain.register import Scope
 from bot.services.register_files import (
     MAX_BYTES,
     CheckedRegister,
@@ -65,6 +66,16 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--now", help="Send the alerts at once, even outside school hours."),
         ] = False,
+        scope: Annotated[
+            Scope | None,
+            typer.Option(
+                "--scope",
+                help="Which pupils the file lists: sen-only (an SEN register report: pupils left"
+                " out come off the register) or whole-roll (pupils left out have left the"
+                " school). Worked out from the file when not given.",
+                case_sensitive=False,
+            ),
+        ] = None,
         school: SchoolName = None,
     ) -> None:
         """Import the SEN register; every line is checked first, and a bad file changes nothing.
@@ -90,6 +101,7 @@ def register(app: typer.Typer) -> None:
                     confirm_partial=confirm_partial,
                     platform=app.platform,
                     send_now=now,
+                    scope=scope,
                 )
             )
 

@@ -117,9 +117,30 @@ class Change:
     new_need: str
 
 
-def diff_register(before: Mapping[str, Standing], incoming: Iterable[PupilRecord]) -> list[Change]:
-    """Every change that matters, in mis_id order. A pupil the export leaves out has left the
-    school (the caller guards against partial exports before believing that)."""
+class Scope(StrEnum):
+    """Which pupils an export lists, and so what a pupil it leaves out means."""
+
+    SEN_ONLY = "sen-only"  # an SEN register report: left out means off the register
+    WHOLE_ROLL = "whole-roll"  # every pupil on roll: left out means left the school
+
+
+def export_scope(incoming: Iterable[PupilRecord]) -> Scope:
+    """An export in which every pupil is on the register is an SEN register report; one that
+    lists anyone who is not is the whole roll."""
+    if all(pupil.provision in ON_REGISTER for pupil in incoming):
+        return Scope.SEN_ONLY
+    return Scope.WHOLE_ROLL
+
+
+def diff_register(
+    before: Mapping[str, Standing],
+    incoming: Iterable[PupilRecord],
+    scope: Scope = Scope.WHOLE_ROLL,
+) -> list[Change]:
+    """Every change that matters, in mis_id order. A pupil on the register whom the export
+    leaves out has left the school, or, from an SEN register report, has come off the
+    register (the caller guards against partial exports before believing either)."""
+    gone = ChangeKind.LEFT if scope is Scope.WHOLE_ROLL else ChangeKind.REMOVED
     changes: list[Change] = []
     seen: set[str] = set()
     for pupil in incoming:
@@ -139,7 +160,8 @@ def diff_register(before: Mapping[str, Standing], incoming: Iterable[PupilRecord
             )
     for mis_id, old in before.items():
         if mis_id not in seen and old.on_roll and old.provision in ON_REGISTER:
-            changes.append(Change(mis_id, ChangeKind.LEFT, old.provision, "", old.primary_need, ""))
+            after = NO_SEN if gone is ChangeKind.REMOVED else ""
+            changes.append(Change(mis_id, gone, old.provision, after, old.primary_need, ""))
     return sorted(changes, key=lambda c: c.mis_id)
 
 

@@ -15,11 +15,10 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from bot.domain.calendar import next_sending_moment
-from bot.domain.register import PupilRecord
 from bot.services.outbox import PlannedDelivery, plan
 from bot.services.register_kinds import ALERT
 from bot.services.school_calendar import availability_of, calendar_for
-from bot.services.teaching_links import staff_for_pupils
+from bot.services.teaching_links import PupilPlace, staff_for_pupils
 from bot.storage.register import ProfileAlert, ProfileRead
 from bot.storage.school import School
 from bot.storage.staff import Staff
@@ -41,12 +40,12 @@ def plan_alerts(
     session: Session,
     school: School,
     import_id: int,
-    alerted: list[tuple[int, PupilRecord]],
+    alerted: list[tuple[int, PupilPlace]],
     now: datetime,
     platform: str,
     send_now: bool = False,
 ) -> tuple[int, int, int]:
-    """Plan the alerts for `alerted` (each change's id, and the pupil as the export has them):
+    """Plan the alerts for `alerted` (each change's id, and where the pupil is in the school):
     one ProfileAlert per person, one ProfileRead per person and change, one delivery each alert
     at the person's next sending moment (or at once, when the SENDCO asks). Returns (alerts,
     reads, not reached)."""

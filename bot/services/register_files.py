@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.content.register_file import MAX_BYTES, RegisterMapping, read_mapping, read_register
 from bot.content.tabular import Problem
 from bot.content.teaching_file import TeachingRow, read_teaching
-from bot.domain.register import PupilRecord
+from bot.domain.register import PupilRecord, Scope
 from bot.services.errors import UserError
 from bot.services.register_import import (
     RegisterProblems,
@@ -82,8 +82,10 @@ def apply_register_file(
     confirm_partial: bool = False,
     platform: str = "local",
     send_now: bool = False,
+    scope: Scope | None = None,
 ) -> RegisterResult:
-    """Import a checked register export in the caller's transaction."""
+    """Import a checked register export in the caller's transaction; `scope` as
+    import_register takes it (None: worked out from the file)."""
     return import_register(
         session,
         school,
@@ -95,6 +97,7 @@ def apply_register_file(
         confirm_partial=confirm_partial,
         send_now=send_now,
         platform=platform,
+        scope=scope,
     )
 
 
@@ -131,6 +134,7 @@ def import_register_file(
     confirm_partial: bool = False,
     platform: str = "local",
     send_now: bool = False,
+    scope: Scope | None = None,
 ) -> RegisterResult:
     """Check and apply in one call, for a caller already inside a transaction (a test's setup);
     the upload form and the CLI check first, with no transaction open."""
@@ -144,6 +148,7 @@ def import_register_file(
         confirm_partial=confirm_partial,
         platform=platform,
         send_now=send_now,
+        scope=scope,
     )
 
 

@@ -22,19 +22,23 @@ from sqlmodel import Session, col, select
 from bot.domain.register import (
     ALERTED,
     NEEDS,
+    NO_SEN,
     ON_REGISTER,
     PROVISIONS,
     YEAR_GROUPS,
     Change,
     ChangeKind,
     PupilRecord,
+    Scope,
     Standing,
     diff_register,
+    export_scope,
     share_leaving,
 )
 from bot.services.errors import UserError
 from bot.services.register_alerts import insert_ids, plan_alerts
 from bot.services.register_audit import record_event
+from bot.services.teaching_links import PupilPlace
 from bot.storage.register import Pupil, RegisterChange, RegisterImport
 from bot.storage.school import School
 from bot.storage.staff import Staff
@@ -75,6 +79,15 @@ CHUNK = 500
 
 
 @dataclass(frozen=True)
+class StoredPlace:
+    """Where a pupil the export leaves out is in the school, as the register last held it."""
+
+    mis_id: str
+    year_group: str
+    reg_group: str
+
+
+@dataclass(frozen=True)
 class RegisterResult:
     """What one import did, in counts only (it is printed and shown as it is)."""
 
@@ -87,6 +100,7 @@ class RegisterResult:
     reads: int = 0  # (person, change) pairs waiting for "I've read the profile"
     not_reached: int = 0  # alerts with no sending moment within the search horizon
     confirmed_partial: bool = False
+    scope: str = ""  # a Scope value: how the file was read
 
     @property
     def changes(self) -> int:
@@ -100,7 +114,7 @@ class RegisterResult:
                 " register, the starting point for later imports. Nobody was alerted."
             )
         if not self.changes:
-            return f"{pupils}; no changes since the last import; nobody alerted."
+            return f"{pupils}; no changes since the last import; nobody alerted.{self._reading()}"
         parts = []
         for kind, (one, several) in KIND_WORDS.items():
             count = self.counts.get(kind.value, 0)
@@ -112,7 +126,18 @@ class RegisterResult:
         )
         if self.not_reached:
             text += f" ({self.not_reached:,} to people with no sending day ahead)"
-        return text + "."
+        return text + "." + self._reading()
+
+    def _reading(self) -> str:
+        """How pupils the file leaves out were read, when it left any out that mattered."""
+        if self.scope == Scope.SEN_ONLY and self.counts.get(ChangeKind.REMOVED.value):
+            return (
+                " Read as an SEN register report (every pupil in it is on the register), so"
+                " pupils it leaves out were taken off the register."
+            )
+        if self.scope == Scope.WHOLE_ROLL and self.counts.get(ChangeKind.LEFT.value):
+            return " Read as the whole roll, so pupils it leaves out have left the school."
+        return ""
 
 
 class RegisterProblems(UserError):
@@ -141,8 +166,10 @@ def import_register(
     confirm_partial: bool = False,
     send_now: bool = False,
     platform: str = "local",
+    scope: Scope | None = None,
 ) -> RegisterResult:
-    """Store the export, record each change, and plan one alert per person to tell.
+    """Store the export, record each change, and plan one alert per person to tell. `scope`
+    says which pupils the file lists; by default it is worked out (export_scope).
 
     Raises RegisterProblems or PartialExport before anything is written; any other failure
     leaves the caller's transaction to roll back, so an import is applied whole or not at all.
@@ -164,7 +191,8 @@ def import_register(
         session.exec(select(RegisterImport.id).where(RegisterImport.school_id == school.id)).first()
         is None
     )
-    changes = diff_register(before, rows)
+    reading = scope or export_scope(rows)
+    changes = diff_register(before, rows, reading)
     share = share_leaving(before, changes)
     partial = share > school.register_partial_share
     if partial and not confirm_partial:
@@ -184,11 +212,16 @@ def import_register(
     session.flush()
     assert register_import.id is not None
     today = now.astimezone(ZoneInfo(school.timezone)).date()
-    ids = _apply(session, school.id, stored, rows, today)
+    ids = _apply(session, school.id, stored, rows, today, reading)
     counts: Counter[str] = Counter()
     alerts = reads = not_reached = 0
     if not baseline:
-        places = {r.mis_id: r for r in rows}
+        # Where each changed pupil is: from the file, or, for one it leaves out, as stored.
+        places: dict[str, PupilPlace] = {
+            mis_id: StoredPlace(mis_id, p["year_group"], p["reg_group"])
+            for mis_id, p in stored.items()
+        }
+        places |= {r.mis_id: r for r in rows}
         change_ids = _record_changes(session, school.id, register_import.id, changes, ids)
         alerted = [
             (change_id, places[change.mis_id])
@@ -209,6 +242,7 @@ def import_register(
         reads=reads,
         not_reached=not_reached,
         confirmed_partial=register_import.confirmed_partial,
+        scope=reading.value,
     )
     record_event(
         session,
@@ -220,6 +254,7 @@ def import_register(
         detail=(
             f"pupils={result.pupils} changes={result.changes} alerts={result.alerts}"
             f" baseline={baseline} confirmed_partial={result.confirmed_partial}"
+            f" scope={reading.value}"
         ),
     )
     return result
@@ -277,6 +312,7 @@ def _apply(
     stored: dict[str, dict[str, Any]],
     rows: Sequence[PupilRecord],
     today: date,
+    scope: Scope,
 ) -> dict[str, int]:
     """Bring the Pupil rows in line with the export; returns every pupil's row id by MIS id."""
     ids = {mis_id: p["id"] for mis_id, p in stored.items()}
@@ -301,12 +337,16 @@ def _apply(
             updates.append(values | {"id": old["id"]})
     seen = {row.mis_id for row in rows}
     for mis_id, old in stored.items():
-        if mis_id not in seen and old["on_roll"]:
+        if mis_id in seen or not old["on_roll"]:
+            continue
+        kept = {name: old[name] for name in FIELDS} | {"id": old["id"]}
+        if scope is Scope.WHOLE_ROLL:
             # Left the school: kept from today for as long as the school keeps former pupils.
-            updates.append(
-                {name: old[name] for name in FIELDS}
-                | {"id": old["id"], "on_roll": False, "off_register_on": today}
-            )
+            updates.append(kept | {"on_roll": False, "off_register_on": today})
+        elif old["provision"] in ON_REGISTER:
+            # Not in an SEN register report: still at the school, off the register from today.
+            off = {"provision": NO_SEN, "primary_need": "", "secondary_need": ""}
+            updates.append(kept | off | {"on_roll": True, "off_register_on": today})
     if updates:
         session.execute(update(Pupil), updates)
     for start in range(0, len(new), CHUNK):

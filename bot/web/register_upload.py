@@ -17,6 +17,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from bot.bootstrap import Sendbot
 from bot.content.teaching_file import TeachingRow
+from bot.domain.register import Scope
 from bot.services.errors import UserError, apology
 from bot.services.register_files import (
     CheckedRegister,
@@ -35,6 +36,7 @@ from bot.web.templating import templates
 T = TypeVar("T")
 router = APIRouter(prefix="/sendco/register")
 PAGE = "sendco_register_import.html"
+SCOPES = tuple(scope.value for scope in Scope)
 
 
 @router.get("/import", response_class=HTMLResponse)
@@ -51,6 +53,11 @@ async def upload_register(request: Request, sendbot: SendbotDep, user: SendcoUse
     if register is None:
         return _page(request, user, "register", problems=["Choose the register file to import."])
     confirm_partial = form.get("confirm_partial") in ("true", "on", "1")
+    chosen = form.get("scope")
+    if chosen not in ("", None, *SCOPES):
+        problem = "Choose what the file lists from the choices on the form."
+        return _page(request, user, "register", problems=[problem], status=422)
+    scope = Scope(chosen) if chosen else None
     now, platform = sendbot.clock.now(), sendbot.platform
 
     def apply(session: Session, checked: CheckedRegister) -> str:
@@ -64,6 +71,7 @@ async def upload_register(request: Request, sendbot: SendbotDep, user: SendcoUse
                 now=now,
                 confirm_partial=confirm_partial,
                 platform=platform,
+                scope=scope,
             )
         )
 

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from bot.chat.local.adapter import LocalChat
 from bot.cli import app
+from bot.domain.register import Scope
 from bot.services.chat_port import Message
 from bot.services.clock import FixedClock
 from bot.services.dispatcher import Dispatcher, DispatchPolicy
@@ -177,7 +178,7 @@ def test_the_daily_retention_job_leaves_no_copy_of_a_former_pupils_data(
         assert school is not None
         import_register_file(
             s, school, register(other("K")), file_name="register.csv", mapping_data=None,
-            by=None, now=NOW, confirm_partial=True,
+            by=None, now=NOW, confirm_partial=True, scope=Scope.WHOLE_ROLL,
         )  # fmt: skip
 
     db.work(they_leave)

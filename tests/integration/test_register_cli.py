@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -188,9 +189,29 @@ def test_a_partial_export_needs_confirm_partial(cli: Database, tmp_path: Path) -
     assert refused.exit_code == 1
     assert "2 of the 4 pupils" in refused.output and "--confirm-partial" in refused.output
     assert cli.work(lambda s: len(s.exec(select(RegisterImport)).all())) == 1
+    # Every pupil in it is on the register, so it reads as an SEN register report.
     confirmed = runner.invoke(app, ["import-register", str(part), "--confirm-partial"])
     assert confirmed.exit_code == 0, confirmed.output
-    assert "2 left" in confirmed.output
+    assert "2 off the register" in confirmed.output and "SEN register report" in confirmed.output
+
+
+def test_scope_says_what_a_pupil_left_out_of_the_file_means(cli: Database, tmp_path: Path) -> None:
+    setup_school(cli)
+    assert (
+        runner.invoke(app, ["import-register", str(FIXTURES / "sims_bom_valid.csv")]).exit_code == 0
+    )
+    lines = (FIXTURES / "sims_bom_valid.csv").read_text(encoding="utf-8-sig").splitlines()
+    part = tmp_path / "year7.csv"
+    part.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    left = runner.invoke(
+        app, ["import-register", str(part), "--confirm-partial", "--scope", "whole-roll"]
+    )
+    assert left.exit_code == 0, left.output
+    assert "2 left" in left.output and "whole roll" in left.output
+    pupils = cli.work(lambda s: s.exec(select(Pupil)).all())
+    assert sorted(p.on_roll for p in pupils) == [False] * 4 + [True] * 2  # all but year 7 left
+    wrong = runner.invoke(app, ["import-register", str(part), "--scope", "some"])
+    assert wrong.exit_code == 2 and "sen-only" in wrong.output
 
 
 def test_a_teaching_file_naming_unknown_staff_stores_nothing(cli: Database) -> None:
@@ -308,12 +329,19 @@ def test_the_upload_form_for_the_sendco_and_not_for_a_teacher(
     part = ("\n".join(lines[:3]) + "\n").encode()
     refused = client.post("/sendco/register/import", files={"register": ("p.csv", part)})
     assert refused.status_code == 422 and "tick" in refused.text
+    unknown = client.post(
+        "/sendco/register/import",
+        files={"register": ("p.csv", part)},
+        data={"confirm_partial": "true", "scope": "half-the-school"},
+    )
+    assert unknown.status_code == 422 and "Choose what the file lists" in unknown.text
     accepted = client.post(
         "/sendco/register/import",
         files={"register": ("p.csv", part)},
-        data={"confirm_partial": "true"},
+        data={"confirm_partial": "true", "scope": "whole-roll"},
     )
-    assert accepted.status_code == 200 and "left" in accepted.text
+    assert accepted.status_code == 200, accepted.text
+    assert re.search(r"\d+ left.*Read as the whole roll", accepted.text), accepted.text[-3000:]
     events = db.work(
         lambda s: [(e.action, e.actor_staff_id) for e in s.exec(select(AuditEvent)).all()]
     )

@@ -166,6 +166,7 @@ def test_a_second_import_stores_exactly_its_changes_and_alerts_exactly_the_linke
     assert (result.alerts, result.reads, result.baseline) == (3, 4, False)
     assert str(result) == (
         "11 pupils; 4 changes: 2 added, 1 plan issued, 1 left; 3 alerts planned."
+        " Read as the whole roll, so pupils it leaves out have left the school."
     )
 
     def stored(s: Session):  # type: ignore[no-untyped-def]

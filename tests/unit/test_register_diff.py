@@ -8,8 +8,10 @@ from bot.domain.register import (
     ALERTED,
     Change,
     ChangeKind,
+    Scope,
     Standing,
     diff_register,
+    export_scope,
     initials,
     share_leaving,
 )
@@ -125,3 +127,19 @@ def test_share_leaving_of_an_empty_register_is_nothing() -> None:
 def test_initials() -> None:
     assert initials("amy", " Brown ") == "A.B."
     assert initials("", "") == "?"
+
+
+def test_an_export_of_only_pupils_on_the_register_reads_as_an_sen_register_report() -> None:
+    assert export_scope(record(str(n), "K", "MLD") for n in range(3)) == Scope.SEN_ONLY
+    assert export_scope([record("1", "K", "MLD"), record("2", "N")]) == Scope.WHOLE_ROLL
+
+
+def test_a_pupil_left_out_of_an_sen_register_report_came_off_the_register() -> None:
+    """Only those still on the register are listed: pupil 5 (K) is left out."""
+    on_register = [p for p in SAME if p.provision in ("K", "E") and p.mis_id != "5"]
+    changes = diff_register(BEFORE, on_register, Scope.SEN_ONLY)
+    assert kinds(changes) == {"5": ChangeKind.REMOVED}
+    assert (changes[0].old_provision, changes[0].new_provision) == ("K", "N")
+    assert ChangeKind.REMOVED in ALERTED  # their teachers are told
+    # Read as the whole roll, the same file says pupil 5 (and no one off the register) left.
+    assert kinds(diff_register(BEFORE, on_register, Scope.WHOLE_ROLL)) == {"5": ChangeKind.LEFT}
