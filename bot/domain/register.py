@@ -125,11 +125,11 @@ class Scope(StrEnum):
 
 
 def export_scope(incoming: Iterable[PupilRecord]) -> Scope:
-    """An export in which every pupil is on the register is an SEN register report; one that
-    lists anyone who is not is the whole roll."""
-    if all(pupil.provision in ON_REGISTER for pupil in incoming):
-        return Scope.SEN_ONLY
-    return Scope.WHOLE_ROLL
+    """An export that lists no pupil with no SEN (N) is an SEN register report (a school's
+    monitoring list may be in it too); one that lists any is the whole roll."""
+    if any(pupil.provision == NO_SEN for pupil in incoming):
+        return Scope.WHOLE_ROLL
+    return Scope.SEN_ONLY
 
 
 def diff_register(

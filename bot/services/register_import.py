@@ -132,8 +132,8 @@ class RegisterResult:
         """How pupils the file leaves out were read, when it left any out that mattered."""
         if self.scope == Scope.SEN_ONLY and self.counts.get(ChangeKind.REMOVED.value):
             return (
-                " Read as an SEN register report (every pupil in it is on the register), so"
-                " pupils it leaves out were taken off the register."
+                " Read as an SEN register report (it lists no pupil without SEN), so pupils it"
+                " leaves out were taken off the register."
             )
         if self.scope == Scope.WHOLE_ROLL and self.counts.get(ChangeKind.LEFT.value):
             return " Read as the whole roll, so pupils it leaves out have left the school."

@@ -131,6 +131,8 @@ def test_initials() -> None:
 
 def test_an_export_of_only_pupils_on_the_register_reads_as_an_sen_register_report() -> None:
     assert export_scope(record(str(n), "K", "MLD") for n in range(3)) == Scope.SEN_ONLY
+    # A monitoring list kept beside the register does not make it the whole roll; N does.
+    assert export_scope([record("1", "K", "MLD"), record("2", "M")]) == Scope.SEN_ONLY
     assert export_scope([record("1", "K", "MLD"), record("2", "N")]) == Scope.WHOLE_ROLL
 
 
