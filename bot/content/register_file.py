@@ -32,8 +32,8 @@ from bot.content.register_columns import (
     parse_year_group,
 )
 from bot.content.register_header import find_columns
-from bot.content.register_layout import locate_pupils
 from bot.content.register_mapping import RegisterMapping, read_mapping
+from bot.content.report_layout import below_header
 from bot.content.tabular import Problem, Table, read_table, width_problems
 from bot.domain.register import (
     EHC_PLAN,
@@ -87,7 +87,7 @@ def read_register(
     read = read_table(data)
     if isinstance(read, Problem):
         return _failed(read)
-    table = locate_pupils(read, mapping).table
+    table = below_header(read, lambda line, cells: len(find_columns(line, cells, mapping)[1]))
     preset, positions, problems = find_columns(table.header_line, table.header, mapping)
     headings = {name: table.header[index].strip() for name, index in positions.items()}
     if problems:

@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from bot.content.register_columns import YEARS_ALLOWED, parse_year_group
 from bot.content.register_file import MAX_BYTES
+from bot.content.report_layout import below_header
 from bot.content.tabular import (
     EMAIL_SHAPE,
     Problem,
@@ -102,10 +103,11 @@ class TeachingFile:
 
 def read_teaching(data: bytes, *, max_bytes: int = MAX_BYTES) -> TeachingFile:
     """Read and check a whole teaching-groups file; see the module docstring."""
-    table = read_table(data, max_bytes=max_bytes)
-    if isinstance(table, Problem):
-        return TeachingFile((), (table,), {})
+    read = read_table(data, max_bytes=max_bytes)
+    if isinstance(read, Problem):
+        return TeachingFile((), (read,), {})
     accepted = {column: names for column, (_, names) in COLUMNS.items()}
+    table = below_header(read, lambda _line, cells: len(locate_columns(cells, accepted)[0]))
     positions, repeats = locate_columns(table.header, accepted)
     headings = {column: table.header[index].strip() for column, index in positions.items()}
     problems = [

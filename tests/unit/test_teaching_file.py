@@ -149,3 +149,19 @@ def test_a_file_over_the_limit_is_refused() -> None:
 def test_a_windows_1252_file_keeps_its_accents() -> None:
     teaching = read_teaching("Class,Staff email,Pupil ID\n7É,a@s.example,1\n".encode("cp1252"))
     assert teaching.ok and teaching.rows[0].group == "7É"
+
+
+def test_a_class_list_report_with_a_title_and_a_total_reads_only_its_links() -> None:
+    data = (
+        b"Class List: 7FE/Ma1,,\r\n"
+        b"Printed by Mr B Jones on 03/11/2026,,\r\n"
+        b",,\r\n"
+        b"Class,Staff email,Pupil ID\r\n"
+        b"7FE/Ma1,a@s.example,1\r\n"
+        b"7FE/Ma1,a@s.example,2\r\n"
+        b"Total: 2,,\r\n"
+    )
+    teaching = read_teaching(data)
+    assert teaching.ok, teaching.problems
+    assert [row.pupil_mis_id for row in teaching.rows] == ["1", "2"]
+    assert teaching.rows[0].line == 5
