@@ -101,19 +101,22 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "provision_start": ("Provision Start Date",),
         "profile_url": ("Profile URL",),
     },
+    # Wonde's API answers in JSON; a feed flattened to CSV names each column by its path, with
+    # the includes (year, registration, education_details, extended_details, sen_needs) nested
+    # under "data". Needs come as a list, first the primary (ranking 1), then the secondary.
     "Wonde": {
         "mis_id": ("mis_id",),
-        "upn": ("upn",),
+        "upn": ("upn", "education_details.data.upn"),
         "legal_first": ("legal_forename",),
         "legal_last": ("legal_surname",),
         "preferred_first": ("forename",),
         "preferred_last": ("surname",),
-        "year_group": ("year_group", "year"),
-        "reg_group": ("registration_group", "form_group"),
-        "provision": ("sen_status", "sen_provision"),
-        "primary_need": ("sen_primary_need", "primary_need"),
-        "secondary_need": ("sen_secondary_need", "secondary_need"),
-        "provision_start": ("sen_start_date",),
+        "year_group": ("year_group", "year", "year.data.code"),
+        "reg_group": ("registration_group", "form_group", "registration.data.name"),
+        "provision": ("sen_status", "sen_provision", "extended_details.data.sen_status"),
+        "primary_need": ("sen_primary_need", "primary_need", "sen_needs.data.0.type"),
+        "secondary_need": ("sen_secondary_need", "secondary_need", "sen_needs.data.1.type"),
+        "provision_start": ("sen_start_date", "sen_needs.data.0.start_date.date"),
         "profile_url": ("profile_url",),
     },
 }

@@ -28,7 +28,6 @@ NOT_YET: dict[str, str] = {
     "scholarpack-primary.csv": "a register keyed on the UPN; no start date column",
     "sims-sen-register.xlsx": "one row per need (SEN Need Type and Ranking)",
     "sims-whole-roll.csv": "UPNs of authorities since 2011",
-    "wonde-flattened.csv": "Wonde's dotted headings; one column per need",
 }
 
 
