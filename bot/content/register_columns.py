@@ -39,8 +39,10 @@ FIELDS = {
     "provision_start": "Provision start date",
     "profile_url": "Profile link",
 }
-# A need is required with K and E and a start date with E, so those columns must exist even
-# though some cells in them are blank.
+# A need is required with K and E, so that column must exist even though some cells in it are
+# blank. The MIS id may be missing when the UPN is there (many primary exports have no
+# admission number): pupils are then told apart by their UPN. An export with no start-date
+# column at all is taken as it is; where the column exists, an EHC plan needs its date.
 REQUIRED = (
     "mis_id",
     "legal_first",
@@ -48,7 +50,6 @@ REQUIRED = (
     "year_group",
     "provision",
     "primary_need",
-    "provision_start",
 )
 
 # Headings each export writes. Exports are configurable, so these are the usual ones, not the
@@ -100,6 +101,23 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "secondary_need": ("Secondary Need Type",),
         "provision_start": ("Provision Start Date",),
         "profile_url": ("Profile URL",),
+    },
+    # ScholarPack (primary): often no admission number (pupils are then told apart by UPN), the
+    # legal names as plain "Forename" and "Surname", the class as the registration group.
+    "ScholarPack": {
+        "mis_id": ("Pupil ID", "Admission Number"),
+        "upn": ("UPN",),
+        "legal_first": ("Forename", "Legal Forename"),
+        "legal_last": ("Surname", "Legal Surname"),
+        "preferred_first": ("Preferred Forename",),
+        "preferred_last": ("Preferred Surname",),
+        "year_group": ("Year", "Year Group", "NC Year"),
+        "reg_group": ("Class", "Registration Group"),
+        "provision": ("SEN Provision", "SEN Status"),
+        "primary_need": ("Primary SEN Need", "Primary Need"),
+        "secondary_need": ("Secondary SEN Need", "Secondary Need"),
+        "provision_start": ("SEN Start Date", "Start Date"),
+        "profile_url": ("Pupil Profile",),
     },
     # Wonde's API answers in JSON; a feed flattened to CSV names each column by its path, with
     # the includes (year, registration, education_details, extended_details, sen_needs) nested

@@ -68,6 +68,11 @@ class RegisterFile:
         """True when the file can be imported."""
         return not self.problems
 
+    @property
+    def by_upn(self) -> bool:
+        """True when the file has no MIS id column, so pupils are told apart by their UPN."""
+        return "mis_id" not in self.headings and "upn" in self.headings
+
 
 def read_register(
     data: bytes, *, mapping: RegisterMapping | None = None, max_bytes: int = MAX_BYTES
@@ -105,6 +110,15 @@ def read_register(
     return RegisterFile(() if problems else tuple(rows), tuple(problems), preset, headings)
 
 
+# A file with no MIS id column tells pupils apart by their UPN; a pupil with none has no key.
+BY_UPN_BLANK = "(no UPN)"
+NO_KEY = (
+    "This file has no admission number (MIS id) column, so sendbot tells pupils apart by their "
+    "UPN, and this pupil has none. Add their UPN in the MIS, or include the admission number "
+    "in the export."
+)
+
+
 def _failed(problem: Problem) -> RegisterFile:
     return RegisterFile((), (problem,), "", {})
 
@@ -117,6 +131,7 @@ def _check_rows(
     problems: list[Problem],
 ) -> list[PupilRecord]:
     extra = mapping.values if mapping else {}
+    by_upn = "mis_id" not in positions
     short = {problem.line for problem in problems}
     rows: list[PupilRecord] = []
     line_of_id: dict[str, int] = {}
@@ -126,8 +141,15 @@ def _check_rows(
             continue  # a line cut short would only add a problem for every missing cell
         value = {f: cells[p].strip() if p < len(cells) else "" for f, p in positions.items()}
         found: list[tuple[str, str]] = []
+        if by_upn:
+            value["mis_id"] = (
+                upn_check.compact(value["upn"]).upper() if value["upn"] else BY_UPN_BLANK
+            )
         pupil = _check_row(value, extra, found)
-        for key, seen, what in (("mis_id", line_of_id, "MIS id"), ("upn", line_of_upn, "UPN")):
+        if by_upn and pupil.mis_id == BY_UPN_BLANK:
+            found.append(("upn", NO_KEY))
+        keys = (("mis_id", line_of_id, "MIS id"), ("upn", line_of_upn, "UPN"))
+        for key, seen, what in keys[1:] if by_upn else keys:
             written = pupil.mis_id if key == "mis_id" else pupil.upn
             if written and written in seen:
                 found.append((key, f"The same {what} is on line {seen[written]} and line {line}; "
@@ -172,13 +194,13 @@ def _check_row(
         written = (primary or value["primary_need"], secondary or value.get("secondary_need", ""))
         _check_needs_fit(provision, *written, found)
     start = None
-    if value["provision_start"]:
+    if value.get("provision_start"):
         start = parse_date(value["provision_start"])
         if start is None:
             found.append(
                 ("provision_start", "This is not a date. Write it as dd/mm/yyyy or yyyy-mm-dd.")
             )
-    elif provision == EHC_PLAN:
+    elif provision == EHC_PLAN and "provision_start" in value:
         found.append(("provision_start", "A pupil with an EHC plan (E) needs the date it began."))
     url = value.get("profile_url", "")
     if url and not _is_web_link(url):

@@ -19,8 +19,8 @@ from bot.content.register_mapping import RegisterMapping
 from bot.content.tabular import Problem, locate_columns, squeeze
 
 MAPPING_ADVICE = (
-    "sendbot knows the exports of SIMS, Arbor, Bromcom and Wonde. If your MIS names this "
-    "column differently, give its heading in a mapping file (see docs/register-import.md)."
+    "sendbot knows the exports of SIMS, Arbor, Bromcom, ScholarPack and Wonde. If your MIS names "
+    "this column differently, give its heading in a mapping file (see docs/register-import.md)."
 )
 
 
@@ -35,7 +35,14 @@ def find_columns(
     fits = []
     for name, accepted in candidates.items():
         positions, repeats = locate_columns(header, accepted)
-        missing = [field for field in REQUIRED if field not in positions]
+        missing = [
+            field
+            for field in REQUIRED
+            # Without an MIS id, a preset's export is keyed on the UPN; a mapping file that
+            # names the MIS id column means that column.
+            if field not in positions
+            and not (field == "mis_id" and "upn" in positions and mapping is None)
+        ]
         fits.append((len(missing), -len(positions), name, positions, repeats, missing))
     # Fewest required columns missing, then most columns found; the first preset wins a tie.
     _, _, preset, positions, repeats, missing = min(fits, key=lambda fit: fit[:2])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -58,6 +58,7 @@ class CheckedRegister:
 
     rows: tuple[PupilRecord, ...]
     sha256: str
+    by_upn: bool = False  # no MIS id column: pupils are told apart by their UPN
 
 
 def check_register_file(data: bytes, mapping_data: bytes | None) -> CheckedRegister:
@@ -68,7 +69,7 @@ def check_register_file(data: bytes, mapping_data: bytes | None) -> CheckedRegis
     if register.problems:
         raise RegisterProblems(_lines(register.problems))
     check_rows(register.rows)
-    return CheckedRegister(register.rows, hashlib.sha256(data).hexdigest())
+    return CheckedRegister(register.rows, hashlib.sha256(data).hexdigest(), register.by_upn)
 
 
 def apply_register_file(
@@ -86,7 +87,7 @@ def apply_register_file(
 ) -> RegisterResult:
     """Import a checked register export in the caller's transaction; `scope` as
     import_register takes it (None: worked out from the file)."""
-    return import_register(
+    result = import_register(
         session,
         school,
         checked.rows,
@@ -99,6 +100,7 @@ def apply_register_file(
         platform=platform,
         scope=scope,
     )
+    return replace(result, by_upn=checked.by_upn)
 
 
 def check_teaching_file(data: bytes) -> tuple[TeachingRow, ...]:

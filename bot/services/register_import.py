@@ -101,6 +101,7 @@ class RegisterResult:
     not_reached: int = 0  # alerts with no sending moment within the search horizon
     confirmed_partial: bool = False
     scope: str = ""  # a Scope value: how the file was read
+    by_upn: bool = False  # the file had no MIS id column: pupils were told apart by their UPN
 
     @property
     def changes(self) -> int:
@@ -112,6 +113,7 @@ class RegisterResult:
             return (
                 f"{pupils}, {self.on_register:,} on the register: stored as the school's first"
                 " register, the starting point for later imports. Nobody was alerted."
+                + self._reading()
             )
         if not self.changes:
             return f"{pupils}; no changes since the last import; nobody alerted.{self._reading()}"
@@ -129,7 +131,16 @@ class RegisterResult:
         return text + "." + self._reading()
 
     def _reading(self) -> str:
-        """How pupils the file leaves out were read, when it left any out that mattered."""
+        """How pupils were matched, and how pupils the file leaves out were read, where that
+        mattered."""
+        key = (
+            " Pupils were matched by their UPN: the file has no admission number (MIS id)."
+            if self.by_upn
+            else ""
+        )
+        return key + self._left_out()
+
+    def _left_out(self) -> str:
         if self.scope == Scope.SEN_ONLY and self.counts.get(ChangeKind.REMOVED.value):
             return (
                 " Read as an SEN register report (it lists no pupil without SEN), so pupils it"

@@ -24,8 +24,8 @@ NOT_YET: dict[str, str] = {
     "arbor-sen.csv": "UPNs of authorities since 2011; NULL cells; need names in full",
     "bromcom.xlsx": "UPNs of authorities since 2011",
     "excel-phantom-rows.csv": "UPNs of authorities since 2011",
+    "scholarpack-primary.csv": "UPNs of authorities since 2011",
     "messy-headings-and-values.csv": "need spellings (SEMH - Social..., Visual Impairment)",
-    "scholarpack-primary.csv": "a register keyed on the UPN; no start date column",
     "sims-sen-register.xlsx": "one row per need (SEN Need Type and Ranking)",
     "sims-whole-roll.csv": "UPNs of authorities since 2011",
 }

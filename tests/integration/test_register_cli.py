@@ -387,3 +387,19 @@ def test_the_demo_files_in_the_readme_import_and_alert_the_pupils_teachers(cli: 
         "Grace Whitlock", "Imran Siddiqui", "Ellie Thornton", "Sophie Lindqvist",
         "Janet Crossley",
     }  # fmt: skip
+
+
+def test_an_export_keyed_on_the_upn_says_so(cli: Database, tmp_path: Path) -> None:
+    setup_school(cli)
+    primary = tmp_path / "primary.csv"
+    primary.write_text(
+        "UPN,Surname,Forename,Year,Class,SEN Provision,Primary SEN Need\n"
+        "H801432119201,Smith,Alfie,Reception,Oak,K,SLCN\n"
+        "X801432119202,Kaur,Simran,Year 1,Ash,E,ASD\n",
+        encoding="utf-8",
+    )
+    done = runner.invoke(app, ["import-register", str(primary)])
+    assert done.exit_code == 0, done.output
+    assert "matched by their UPN" in done.output
+    stored = cli.work(lambda s: sorted(p.mis_id for p in s.exec(select(Pupil)).all()))
+    assert stored == ["H801432119201", "X801432119202"]

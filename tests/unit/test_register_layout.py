@@ -75,3 +75,27 @@ def test_a_pupil_whose_surname_is_total_is_still_a_pupil() -> None:
     register = read_register(data)
     assert register.ok, register.problems
     assert [p.legal_last for p in register.rows][-1] == "Total"
+
+
+# A primary school's export: no admission number, so the UPN tells pupils apart; no start date.
+PRIMARY = (
+    "UPN,Surname,Forename,Year,Class,SEN Provision,Primary SEN Need\r\n"
+    "h801 4321 19201,Smith,Alfie,Reception,Oak,K - SEN support,SLCN\r\n"
+    "X801432119202,Kaur,Simran,Year 1,Ash,E,ASD\r\n"
+    "L801432119203,Jones,Mason,Year 2,Elm,N,\r\n"
+)
+
+
+def test_an_export_with_no_admission_number_tells_pupils_apart_by_upn() -> None:
+    register = read_register(PRIMARY.encode())
+    assert register.ok, register.problems
+    assert register.by_upn and register.preset == "ScholarPack"
+    assert [p.mis_id for p in register.rows] == ["H801432119201", "X801432119202", "L801432119203"]
+    # With no start-date column at all, an EHC plan is taken without its date.
+    assert register.rows[1].provision == "E" and register.rows[1].provision_start is None
+
+
+def test_with_no_admission_number_a_pupil_without_a_upn_is_named() -> None:
+    register = read_register((PRIMARY + ",Brook,Sam,Year 2,Elm,N,\r\n").encode())
+    assert [(p.line, p.column) for p in register.problems] == [(5, "UPN")]
+    assert "tells pupils apart by their UPN" in register.problems[0].reason
