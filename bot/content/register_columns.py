@@ -38,6 +38,9 @@ FIELDS = {
     "secondary_need": "Secondary need",
     "provision_start": "Provision start date",
     "profile_url": "Profile link",
+    # A report listing each pupil once per need (bot.content.register_needs).
+    "need_type": "SEN need type",
+    "need_rank": "Need ranking",
 }
 # A need is required with K and E, so that column must exist even though some cells in it are
 # blank. The MIS id may be missing when the UPN is there (many primary exports have no
@@ -71,6 +74,8 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "secondary_need": ("Secondary Need",),
         "provision_start": ("Start Date", "SEN Start Date"),
         "profile_url": ("One Page Profile", "Pupil Profile"),
+        "need_type": ("SEN Need Type", "Need Type"),
+        "need_rank": ("Ranking", "Need Ranking", "Rank"),
     },
     "Arbor": {
         "mis_id": ("Arbor Student ID", "Student ID"),

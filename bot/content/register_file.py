@@ -33,6 +33,7 @@ from bot.content.register_columns import (
 )
 from bot.content.register_header import find_columns
 from bot.content.register_mapping import RegisterMapping, read_mapping
+from bot.content.register_needs import lists_needs_by_line, one_line_per_pupil
 from bot.content.report_layout import below_header
 from bot.content.tabular import Problem, Table, read_table, width_problems
 from bot.domain.register import (
@@ -62,6 +63,7 @@ class RegisterFile:
     problems: tuple[Problem, ...]
     preset: str
     headings: Mapping[str, str]  # field -> heading as the file writes it
+    merged: int = 0  # pupils listed once per need, whose lines became one
 
     @property
     def ok(self) -> bool:
@@ -94,7 +96,17 @@ def read_register(
         return _failed(read)
     table = below_header(read, lambda line, cells: len(find_columns(line, cells, mapping)[1]))
     preset, positions, problems = find_columns(table.header_line, table.header, mapping)
+    merged, need_heading = 0, ""
+    if not problems and lists_needs_by_line(positions):
+        need_heading = table.header[positions["need_type"]].strip()
+        per_pupil = one_line_per_pupil(table, positions)
+        table, merged = per_pupil.table, per_pupil.merged
+        preset, positions, problems = find_columns(table.header_line, table.header, mapping)
+        problems = [*per_pupil.problems, *problems]
     headings = {name: table.header[index].strip() for name, index in positions.items()}
+    if need_heading:
+        # A need's problem names the file's own need column, not the one made from it.
+        headings |= {"primary_need": need_heading, "secondary_need": need_heading}
     if problems:
         return RegisterFile((), tuple(problems), preset, headings)
     if not table.rows:
@@ -107,7 +119,7 @@ def read_register(
     problems = width_problems(table)
     rows = _check_rows(table, positions, headings, mapping, problems)
     problems.sort(key=lambda p: p.line)
-    return RegisterFile(() if problems else tuple(rows), tuple(problems), preset, headings)
+    return RegisterFile(() if problems else tuple(rows), tuple(problems), preset, headings, merged)
 
 
 # A file with no MIS id column tells pupils apart by their UPN; a pupil with none has no key.

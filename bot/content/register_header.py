@@ -42,6 +42,8 @@ def find_columns(
             # names the MIS id column means that column.
             if field not in positions
             and not (field == "mis_id" and "upn" in positions and mapping is None)
+            # A report with one line per need has a need column instead.
+            and not (field == "primary_need" and "need_type" in positions)
         ]
         fits.append((len(missing), -len(positions), name, positions, repeats, missing))
     # Fewest required columns missing, then most columns found; the first preset wins a tie.

@@ -59,6 +59,7 @@ class CheckedRegister:
     rows: tuple[PupilRecord, ...]
     sha256: str
     by_upn: bool = False  # no MIS id column: pupils are told apart by their UPN
+    merged: int = 0  # pupils listed once per need, whose lines became one
 
 
 def check_register_file(data: bytes, mapping_data: bytes | None) -> CheckedRegister:
@@ -69,7 +70,9 @@ def check_register_file(data: bytes, mapping_data: bytes | None) -> CheckedRegis
     if register.problems:
         raise RegisterProblems(_lines(register.problems))
     check_rows(register.rows)
-    return CheckedRegister(register.rows, hashlib.sha256(data).hexdigest(), register.by_upn)
+    return CheckedRegister(
+        register.rows, hashlib.sha256(data).hexdigest(), register.by_upn, register.merged
+    )
 
 
 def apply_register_file(
@@ -100,7 +103,7 @@ def apply_register_file(
         platform=platform,
         scope=scope,
     )
-    return replace(result, by_upn=checked.by_upn)
+    return replace(result, by_upn=checked.by_upn, merged=checked.merged)
 
 
 def check_teaching_file(data: bytes) -> tuple[TeachingRow, ...]:

@@ -102,6 +102,7 @@ class RegisterResult:
     confirmed_partial: bool = False
     scope: str = ""  # a Scope value: how the file was read
     by_upn: bool = False  # the file had no MIS id column: pupils were told apart by their UPN
+    merged: int = 0  # pupils the file listed once per need
 
     @property
     def changes(self) -> int:
@@ -138,7 +139,13 @@ class RegisterResult:
             if self.by_upn
             else ""
         )
-        return key + self._left_out()
+        merged = (
+            f" {self.merged:,} pupil{'s' if self.merged != 1 else ''} listed once per need"
+            f" {'were' if self.merged != 1 else 'was'} read as one, ranking 1 the primary need."
+            if self.merged
+            else ""
+        )
+        return merged + key + self._left_out()
 
     def _left_out(self) -> str:
         if self.scope == Scope.SEN_ONLY and self.counts.get(ChangeKind.REMOVED.value):

@@ -26,7 +26,7 @@ NOT_YET: dict[str, str] = {
     "excel-phantom-rows.csv": "UPNs of authorities since 2011",
     "scholarpack-primary.csv": "UPNs of authorities since 2011",
     "messy-headings-and-values.csv": "need spellings (SEMH - Social..., Visual Impairment)",
-    "sims-sen-register.xlsx": "one row per need (SEN Need Type and Ranking)",
+    "sims-sen-register.xlsx": "UPNs of authorities since 2011; need names in full",
     "sims-whole-roll.csv": "UPNs of authorities since 2011",
 }
 

@@ -403,3 +403,25 @@ def test_an_export_keyed_on_the_upn_says_so(cli: Database, tmp_path: Path) -> No
     assert "matched by their UPN" in done.output
     stored = cli.work(lambda s: sorted(p.mis_id for p in s.exec(select(Pupil)).all()))
     assert stored == ["H801432119201", "X801432119202"]
+
+
+def test_a_report_listing_each_pupil_once_per_need_says_it_merged_them(
+    cli: Database, tmp_path: Path
+) -> None:
+    setup_school(cli)
+    report = tmp_path / "sen-report.csv"
+    report.write_text(
+        "Adno,UPN,Legal Surname,Legal Forename,Year,Reg,SEN Status,Start Date,SEN Need Type,"
+        "Ranking\n"
+        "001,,Ashdown,Amara,7,7HA,K,,SLCN,1\n"
+        "002,,Brien,Siobhan,9,9RE,E,12/06/2023,SLCN,2\n"
+        "002,,Brien,Siobhan,9,9RE,E,12/06/2023,ASD,1\n",
+        encoding="utf-8",
+    )
+    done = runner.invoke(app, ["import-register", str(report)])
+    assert done.exit_code == 0, done.output
+    assert (
+        "2 pupils" in done.output and "1 pupil listed once per need was read as one" in done.output
+    )
+    stored = cli.work(lambda s: {p.mis_id: p.secondary_need for p in s.exec(select(Pupil)).all()})
+    assert stored == {"001": "", "002": "SLCN"}

@@ -99,3 +99,30 @@ def test_with_no_admission_number_a_pupil_without_a_upn_is_named() -> None:
     register = read_register((PRIMARY + ",Brook,Sam,Year 2,Elm,N,\r\n").encode())
     assert [(p.line, p.column) for p in register.problems] == [(5, "UPN")]
     assert "tells pupils apart by their UPN" in register.problems[0].reason
+
+
+# A SIMS SEN report: a pupil once per need, with its ranking.
+PER_NEED = (
+    "Adno,UPN,Legal Surname,Legal Forename,Year,Reg,SEN Status,Start Date,SEN Need Type,Ranking\r\n"
+    "001,,Ashdown,Amara,7,7HA,K,,SLCN,1\r\n"
+    "002,,Brien,Siobhan,9,9RE,E,12/06/2023,SLCN,2\r\n"
+    "002,,Brien,Siobhan,9,9RE,E,12/06/2023,ASD,1\r\n"
+    "003,,Denholm,Dylan,10,10MB,K,,Specific Learning Difficulty,1\r\n"
+)
+
+
+def test_a_report_listing_each_pupil_once_per_need_reads_one_pupil_each() -> None:
+    register = read_register(PER_NEED.encode())
+    assert register.ok, register.problems
+    assert register.merged == 1
+    needs = {p.mis_id: (p.primary_need, p.secondary_need) for p in register.rows}
+    assert needs == {"001": ("SLCN", ""), "002": ("ASD", "SLCN"), "003": ("SPLD", "")}
+
+
+def test_one_pupil_on_two_lines_with_different_provision_names_both_lines() -> None:
+    conflicting = PER_NEED.replace(
+        "002,,Brien,Siobhan,9,9RE,E,12/06/2023,ASD,1", "002,,Brien,Siobhan,9,9RE,K,12/06/2023,ASD,1"
+    )
+    register = read_register(conflicting.encode())
+    assert [(p.line, p.column) for p in register.problems] == [(4, "SEN Status")]
+    assert "also on line 3" in register.problems[0].reason
