@@ -7,6 +7,7 @@ that matches nothing never quote it, since it may be a pupil's row in a file wit
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from bot.content.register_columns import (
     FIELDS,
@@ -18,6 +19,8 @@ from bot.content.register_columns import (
 from bot.content.register_mapping import RegisterMapping
 from bot.content.tabular import Problem, locate_columns, squeeze
 
+# How alike a heading must be to one an MIS writes to be called a near miss (difflib's ratio).
+CLOSE = 0.8
 MAPPING_ADVICE = (
     "sendbot knows the exports of SIMS, Arbor, Bromcom, ScholarPack and Wonde. If your MIS names "
     "this column differently, give its heading in a mapping file (see docs/register-import.md)."
@@ -84,27 +87,51 @@ def _missing_columns(
         ]
     # A header that matches nothing may be a pupil's row (no header at all): never echo it.
     found = (
-        "Headings found: " + ", ".join(f'"{cell}"' for cell in one_cell) + ". "
+        " Headings found: " + ", ".join(f'"{cell}"' for cell in one_cell) + "."
         if positions
-        else "None of the headings on this line is one sendbot knows; the first line must name "
-        "the columns. "
+        else " None of the headings on this line is one sendbot knows; the header must name "
+        "the columns."
     )
     problems = []
-    for field in missing:
+    for number, field in enumerate(missing):
         if mapping is not None:
-            expected = f'the mapping file names it "{mapping.columns[field]}"'
-        else:
-            named = " or ".join(f'"{heading}"' for heading in PRESETS[preset][field])
-            expected = f"a {preset} export calls it {named}"
-        problems.append(
-            Problem(
-                line,
-                FIELDS[field],
-                f"There is no {FIELDS[field]} column ({expected}). {found}"
-                + ("" if mapping else MAPPING_ADVICE),
+            expected = f' (the mapping file names it "{mapping.columns[field]}")'
+        elif close := _close_heading(one_cell, field) if positions else None:
+            cell, system, heading = close
+            expected = (
+                f'. The heading "{cell}" is close to {_article(system)} {system} heading'
+                f' "{heading}": check its spelling'
             )
+        elif positions:
+            # Only the system the file's other headings come from: never a guess at another.
+            named = " or ".join(f'"{heading}"' for heading in PRESETS[preset][field])
+            expected = f" ({_article(preset)} {preset} export calls it {named})"
+        else:
+            expected = ""
+        # What was found, and the way out, once: on the first missing column.
+        more = found + ("" if mapping else " " + MAPPING_ADVICE) if number == 0 else ""
+        problems.append(
+            Problem(line, FIELDS[field], f"There is no {FIELDS[field]} column{expected}.{more}")
         )
     return problems
+
+
+def _close_heading(cells: list[str], field: str) -> tuple[str, str, str] | None:
+    """(the file's heading, the system, its heading) when a heading in the file is a near miss
+    for one a system writes for this field, e.g. "Primary Needs" for SIMS's "Primary Need"."""
+    best: tuple[float, str, str, str] | None = None
+    for system, headings in PRESETS.items():
+        for heading in headings.get(field, ()):
+            for cell in cells:
+                ratio = SequenceMatcher(None, squeeze(cell), squeeze(heading)).ratio()
+                if ratio >= CLOSE and (best is None or ratio > best[0]):
+                    best = (ratio, cell, system, heading)
+    return best[1:] if best else None
+
+
+def _article(name: str) -> str:
+    """ "an Arbor export", "a SIMS export"."""
+    return "an" if name[:1].lower() in "aeiou" else "a"
 
 
 def _odd_separator(cell: str) -> str:

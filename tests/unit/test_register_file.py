@@ -188,7 +188,11 @@ def test_a_mapping_file_names_the_headings_and_translates_the_schools_words() ->
 def test_without_the_mapping_file_a_custom_export_is_refused_with_the_advice() -> None:
     register = read("custom_mapping.csv")
     assert register.rows == () and register.problems
-    assert all(p.line == 1 and "mapping file" in p.reason for p in register.problems)
+    assert all(p.line == 1 for p in register.problems)
+    # What was found and the way out are said once, not with every missing column.
+    assert [("mapping file" in p.reason) for p in register.problems][0]
+    assert sum("mapping file" in p.reason for p in register.problems) == 1
+    assert sum("Headings found" in p.reason for p in register.problems) <= 1
 
 
 def test_a_mapping_file_whose_headings_are_not_in_the_export_names_them() -> None:
@@ -454,3 +458,21 @@ def test_a_file_in_no_encoding_sendbot_knows_names_the_line() -> None:
     register = read_register(data)
     assert [(p.line, p.column) for p in register.problems] == [(3, "")]
     assert "cannot be read" in register.problems[0].reason
+
+
+def test_a_missing_column_names_the_near_miss_and_the_system_in_good_english() -> None:
+    arbor = "Student ID,Legal First Name,Legal Last Name,Year Group,SEN Status,Primary SEN Needs\n"
+    problems = read_register(arbor.encode()).problems
+    assert [p.column for p in problems] == ["Primary need"]
+    assert 'The heading "Primary SEN Needs" is close to an Arbor heading "Primary SEN Need"' in (
+        problems[0].reason
+    )
+    no_need = "Student ID,Legal First Name,Legal Last Name,Year Group,SEN Status\n"
+    reason = read_register(no_need.encode()).problems[0].reason
+    assert 'an Arbor export calls it "Primary SEN Need"' in reason
+
+
+def test_a_header_sendbot_knows_nothing_of_guesses_no_system() -> None:
+    problems = read_register(b"Shoe size,Favourite colour\n9,blue\n").problems
+    assert problems and not any("export calls it" in p.reason for p in problems)
+    assert "None of the headings on this line is one sendbot knows" in problems[0].reason
