@@ -134,8 +134,18 @@ def test_the_staff_who_teach_each_changed_pupil_are_told_and_the_sendco_sees_who
             timeout=120,
         )
         assert refused.returncode == 1 and "--confirm-partial" in refused.stdout + refused.stderr
-        second = sendbot_cli(cli_env, "import-register", second_file, "--confirm-partial", "--now")
+        # Every pupil in it is on the register; the pupil it leaves out has left the school.
+        second = sendbot_cli(
+            cli_env,
+            "import-register",
+            second_file,
+            "--confirm-partial",
+            "--now",
+            "--scope",
+            "whole-roll",
+        )
         assert "4 changes" in second and "4 alerts planned" in second, second
+        assert "1 left" in second and "Read as the whole roll" in second, second
         for surname in FULL_NAMES:
             assert surname not in first + second
 
