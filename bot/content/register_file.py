@@ -36,6 +36,7 @@ from bot.content.register_mapping import RegisterMapping, read_mapping
 from bot.content.register_needs import lists_needs_by_line, one_line_per_pupil
 from bot.content.report_layout import below_header
 from bot.content.tabular import Problem, Table, read_table, width_problems
+from bot.domain.local_authorities import LA_NUMBERS
 from bot.domain.register import (
     EHC_PLAN,
     ON_REGISTER,
@@ -255,7 +256,13 @@ def _check_upn(written: str, found: list[tuple[str, str]]) -> str:
     except InvalidLength:
         reason = "A UPN has 13 characters: a letter, then 12 digits."
     except InvalidComponent:
-        reason = "The UPN's local authority number (characters 2 to 4) is not an English one."
+        # stdnum knows only the authorities of January 2011 (bot.domain.local_authorities).
+        if int(upn[1:4]) not in LA_NUMBERS:
+            reason = "The UPN's local authority number (characters 2 to 4) is not one the DfE uses."
+        elif upn_check.calc_check_digit(upn[1:]) != upn[0]:
+            reason = "The UPN's check letter (its first character) does not match the rest of it."
+        else:
+            return upn
     except ValidationError:
         reason = "A UPN is a letter followed by 12 digits."
     else:

@@ -21,13 +21,9 @@ CORPUS = Path(__file__).parents[1] / "corpus" / "register"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((CORPUS / "expected.yaml").read_text())
 
 NOT_YET: dict[str, str] = {
-    "arbor-sen.csv": "UPNs of authorities since 2011; NULL cells; need names in full",
-    "bromcom.xlsx": "UPNs of authorities since 2011",
-    "excel-phantom-rows.csv": "UPNs of authorities since 2011",
-    "scholarpack-primary.csv": "UPNs of authorities since 2011",
+    "arbor-sen.csv": "NULL cells; need names in full",
     "messy-headings-and-values.csv": "need spellings (SEMH - Social..., Visual Impairment)",
-    "sims-sen-register.xlsx": "UPNs of authorities since 2011; need names in full",
-    "sims-whole-roll.csv": "UPNs of authorities since 2011",
+    "sims-sen-register.xlsx": "need names in full",
 }
 
 
