@@ -168,6 +168,24 @@ NEED_WORDS = {squeeze(name): code for code, (name, _) in NEEDS.items()} | {
     code.lower(): code for code in NEEDS
 }
 NEED_WORDS |= {"asc": "ASD", "autism": "ASD", "autisticspectrumcondition": "ASD"}
+# The names MIS exports write (the DfE's statistics labels and their plurals), beside the
+# census's own wording above.
+NEED_WORDS |= {
+    "specificlearningdifficulties": "SPLD",
+    "moderatelearningdifficulties": "MLD",
+    "severelearningdifficulties": "SLD",
+    "profoundmultiplelearningdifficulty": "PMLD",
+    "profoundmultiplelearningdifficulties": "PMLD",
+    "profoundandmultiplelearningdifficulties": "PMLD",
+    "speechlanguageandcommunicationneed": "SLCN",
+    "speechlanguageandcommunicationsneeds": "SLCN",
+    "visualimpairment": "VI",
+    "multisensoryimpairment": "MSI",
+    "otherdifficultydisability": "OTH",
+    "downsyndrome": "DS",
+}
+# "SEMH - Social, Emotional and Mental Health": a code with its meaning.
+NEED_WITH_MEANING = re.compile(r"^([A-Za-z]{2,4})\s*[-–—:]")
 YEAR_WORDS = {"reception": "R", "rec": "R", "yr": "R", "nursery1": "N1", "nursery2": "N2"}
 YEAR_PREFIXES = ("ncyear", "year", "yr", "y")
 YEARS_ALLOWED = 'N1, N2, R (Reception) and 1 to 14, also written as "Year 7" or "Y7"'
@@ -212,7 +230,10 @@ def parse_year_group(text: str, extra: Mapping[str, str] | None = None) -> str |
 def parse_need(text: str, extra: Mapping[str, str]) -> str | None:
     """A census need code from a code, its name or a school's own word; None when unknown."""
     key = squeeze(text)
-    return extra.get(key) or NEED_WORDS.get(key)
+    found = extra.get(key) or NEED_WORDS.get(key)
+    if found is None and (coded := NEED_WITH_MEANING.match(text.strip())):
+        found = NEED_WORDS.get(coded.group(1).lower())
+    return found
 
 
 def parse_date(text: str) -> date | None:

@@ -132,6 +132,12 @@ NO_KEY = (
 )
 
 
+def _cell(cells: list[str], index: int) -> str:
+    """A cell's text; "NULL", which Arbor's exports write for an empty cell, is empty."""
+    text = cells[index].strip() if index < len(cells) else ""
+    return "" if text.upper() == "NULL" else text
+
+
 def _failed(problem: Problem) -> RegisterFile:
     return RegisterFile((), (problem,), "", {})
 
@@ -152,7 +158,7 @@ def _check_rows(
     for line, cells in table.rows:
         if line in short:
             continue  # a line cut short would only add a problem for every missing cell
-        value = {f: cells[p].strip() if p < len(cells) else "" for f, p in positions.items()}
+        value = {f: _cell(cells, p) for f, p in positions.items()}
         found: list[tuple[str, str]] = []
         if by_upn:
             value["mis_id"] = (

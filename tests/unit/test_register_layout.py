@@ -161,3 +161,20 @@ def test_a_upn_with_no_authority_or_a_wrong_check_letter_is_named() -> None:
     assert [(p.line, p.column) for p in problems] == [(2, "UPN"), (3, "UPN")]
     assert "not one the DfE uses" in problems[0].reason
     assert "check letter" in problems[1].reason
+
+
+def test_arbor_null_cells_and_needs_as_codes_with_meanings_or_full_names() -> None:
+    data = (
+        "Student ID,UPN,Legal First Name,Legal Last Name,Year Group,SEN Status,"
+        "Primary SEN Need,Secondary SEN Need,SEN Status Start Date\n"
+        "1,NULL,Ava,Green,Year 9,SEN Support,\"SEMH - Social, Emotional and Mental Health\","
+        "Visual Impairment,NULL\n"
+        "2,NULL,Tom,Nowak,Year 8,\"Education, Health and Care Plan\","
+        "Profound & Multiple Learning Difficulty,Other Difficulty/Disability,2022-07-15\n"
+    )
+    register = read_register(data.encode())
+    assert register.ok, register.problems
+    assert [(p.upn, p.primary_need, p.secondary_need) for p in register.rows] == [
+        ("", "SEMH", "VI"),
+        ("", "PMLD", "OTH"),
+    ]
