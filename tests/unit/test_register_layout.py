@@ -167,9 +167,9 @@ def test_arbor_null_cells_and_needs_as_codes_with_meanings_or_full_names() -> No
     data = (
         "Student ID,UPN,Legal First Name,Legal Last Name,Year Group,SEN Status,"
         "Primary SEN Need,Secondary SEN Need,SEN Status Start Date\n"
-        "1,NULL,Ava,Green,Year 9,SEN Support,\"SEMH - Social, Emotional and Mental Health\","
+        '1,NULL,Ava,Green,Year 9,SEN Support,"SEMH - Social, Emotional and Mental Health",'
         "Visual Impairment,NULL\n"
-        "2,NULL,Tom,Nowak,Year 8,\"Education, Health and Care Plan\","
+        '2,NULL,Tom,Nowak,Year 8,"Education, Health and Care Plan",'
         "Profound & Multiple Learning Difficulty,Other Difficulty/Disability,2022-07-15\n"
     )
     register = read_register(data.encode())
