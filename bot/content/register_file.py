@@ -39,6 +39,7 @@ from bot.content.tabular import Problem, Table, read_table, width_problems
 from bot.domain.local_authorities import LA_NUMBERS
 from bot.domain.register import (
     EHC_PLAN,
+    NO_SEN,
     ON_REGISTER,
     ONLY_WITH_SEN_SUPPORT,
     SEN_SUPPORT,
@@ -133,9 +134,10 @@ NO_KEY = (
 
 
 def _cell(cells: list[str], index: int) -> str:
-    """A cell's text; "NULL", which Arbor's exports write for an empty cell, is empty."""
+    """A cell's text; "NULL" (as Arbor's and SQL exports write an empty cell) or "null" (as a
+    JSON feed does) is empty. "Null" is kept: written as a name, it is someone's surname."""
     text = cells[index].strip() if index < len(cells) else ""
-    return "" if text.upper() == "NULL" else text
+    return "" if text in ("NULL", "null") else text
 
 
 def _failed(problem: Problem) -> RegisterFile:
@@ -186,7 +188,7 @@ def _check_row(
     value: dict[str, str], extra: Mapping[str, Mapping[str, str]], found: list[tuple[str, str]]
 ) -> PupilRecord:
     """One data line as a pupil; (field, reason) for every problem in it is added to `found`."""
-    for field in ("mis_id", "legal_first", "legal_last", "year_group", "provision"):
+    for field in ("mis_id", "legal_first", "legal_last", "year_group"):
         if not value[field]:
             found.append((field, "This is empty; every pupil needs one."))
     for field, limit in LIMITS.items():
@@ -197,14 +199,14 @@ def _check_row(
     if value["year_group"]:
         year = parse_year_group(value["year_group"], extra.get("year_group")) or ""
         if not year:
-            found.append(("year_group", f"This is not a year group. Allowed: {YEARS_ALLOWED}."))
-    provision = ""
-    if value["provision"]:
-        provision = parse_provision(value["provision"], extra.get("provision", {})) or ""
-        if not provision:
-            found.append(
-                ("provision", f"This is not an SEN provision. Allowed: {PROVISIONS_ALLOWED}.")
-            )
+            reason = f"This is not a year group. Allowed: {YEARS_ALLOWED}."
+            if "/" in value["year_group"]:
+                # "Year 12/13" labels a sixth-form or mixed class: it holds pupils of two years.
+                reason += (
+                    " Two years together name a class, not the pupil's year: export the NC year."
+                )
+            found.append(("year_group", reason))
+    provision = _check_provision(value, extra.get("provision", {}), found)
     needs = extra.get("need", {})
     primary = _check_need("primary_need", value["primary_need"], needs, found)
     secondary = _check_need("secondary_need", value.get("secondary_need", ""), needs, found)
@@ -277,6 +279,29 @@ def _check_upn(written: str, found: list[tuple[str, str]]) -> str:
     return upn
 
 
+def _check_provision(
+    value: dict[str, str], extra: Mapping[str, str], found: list[tuple[str, str]]
+) -> str:
+    if value["provision"]:
+        provision = parse_provision(value["provision"], extra) or ""
+        if not provision:
+            found.append(
+                ("provision", f"This is not an SEN provision. Allowed: {PROVISIONS_ALLOWED}.")
+            )
+        return provision
+    if value["primary_need"] or value.get("secondary_need"):
+        found.append(
+            (
+                "provision",
+                "This is empty, but the pupil has a need: write E (EHC plan) or K (SEN "
+                "support). A blank provision means no SEN.",
+            )
+        )
+        return ""
+    # A whole-roll export (Arbor's, for one) leaves the status blank for a pupil with no SEN.
+    return NO_SEN
+
+
 def _check_need(
     field: str, written: str, extra: Mapping[str, str], found: list[tuple[str, str]]
 ) -> str:
@@ -284,7 +309,14 @@ def _check_need(
         return ""
     code = parse_need(written, extra)
     if code is None:
-        found.append((field, f"This is not a census need code. Allowed: {NEEDS_ALLOWED}."))
+        found.append(
+            (
+                field,
+                f"This is not a census need code. Allowed: {NEEDS_ALLOWED}, or the census "
+                "name. Your MIS's own word can be translated in a mapping file, under "
+                '"values:" then "need:" (see "A mapping file" in the import guide).',
+            )
+        )
         return ""
     return code
 

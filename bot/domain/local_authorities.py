@@ -32,4 +32,9 @@ NUMBERS_2011 = frozenset(
     }
 )  # fmt: skip
 SINCE_2011 = frozenset({838, 839, 940, 941, 942, 943})
-LA_NUMBERS = NUMBERS_2011 | SINCE_2011
+# Replaced by the reorganisations above: no longer issued, but kept in the UPNs of their pupils.
+ABOLISHED = frozenset({835, 836, 837, 909, 928})
+# The numbers the DfE lists today (England's 153 authorities).
+CURRENT = (NUMBERS_2011 - ABOLISHED) | SINCE_2011
+# What a UPN may hold: a UPN is for life, so an abolished authority's number is still accepted.
+LA_NUMBERS = CURRENT | ABOLISHED
