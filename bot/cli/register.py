@@ -15,11 +15,11 @@ from sqlmodel import Session
 
 from bot.bootstrap import Sendbot
 from bot.cli.common import SchoolName, check_then_apply, in_one_transaction
-from bot.content.teaching_file import TeachingRow
 from bot.domain.register import Scope
 from bot.services.register_files import (
     MAX_BYTES,
     CheckedRegister,
+    CheckedTeaching,
     apply_register_file,
     apply_teaching_file,
     check_register_file,
@@ -115,23 +115,39 @@ def register(app: typer.Typer) -> None:
                 exists=True,
                 dir_okay=False,
                 readable=True,
-                help="Teaching groups from the MIS: group, staff email, pupil id, role.",
+                help="Teaching groups or a class list from the MIS: group, staff email or staff"
+                " code, pupil id (or UPN), role.",
             ),
         ],
+        staff_codes: Annotated[
+            Path | None,
+            typer.Option(
+                "--staff-codes",
+                exists=True,
+                dir_okay=False,
+                readable=True,
+                help="The MIS staff list (staff code and email), for a class list that names"
+                " staff by code. The codes are kept, so later class lists need it only for"
+                " new staff.",
+            ),
+        ] = None,
         school: SchoolName = None,
     ) -> None:
         """Replace who teaches whom; a file with any bad line changes nothing."""
 
-        def apply(session: Session, app: Sendbot, rows: tuple[TeachingRow, ...]) -> str:
+        def apply(session: Session, app: Sendbot, checked: CheckedTeaching) -> str:
             return str(
                 apply_teaching_file(
-                    session, find_school(session, school), rows, by=None, now=app.clock.now()
+                    session, find_school(session, school), checked, by=None, now=app.clock.now()
                 )
             )
 
         data = _read(file)
+        codes_data = _read(staff_codes, "staff list") if staff_codes else None
         typer.echo(
-            check_then_apply(lambda: check_teaching_file(data), apply, "importing teaching groups")
+            check_then_apply(
+                lambda: check_teaching_file(data, codes_data), apply, "importing teaching groups"
+            )
         )
 
     privacy_app = typer.Typer(help="Pupil data and its erasure.", no_args_is_help=True)

@@ -35,7 +35,7 @@ from bot.content.register_header import find_columns
 from bot.content.register_mapping import RegisterMapping, read_mapping
 from bot.content.register_needs import lists_needs_by_line, one_line_per_pupil
 from bot.content.report_layout import below_header
-from bot.content.tabular import Problem, Table, read_table, width_problems
+from bot.content.tabular import Problem, Table, cell_text, read_table, width_problems
 from bot.domain.local_authorities import LA_NUMBERS
 from bot.domain.register import (
     EHC_PLAN,
@@ -133,13 +133,6 @@ NO_KEY = (
 )
 
 
-def _cell(cells: list[str], index: int) -> str:
-    """A cell's text; "NULL" (as Arbor's and SQL exports write an empty cell) or "null" (as a
-    JSON feed does) is empty. "Null" is kept: written as a name, it is someone's surname."""
-    text = cells[index].strip() if index < len(cells) else ""
-    return "" if text in ("NULL", "null") else text
-
-
 def _failed(problem: Problem) -> RegisterFile:
     return RegisterFile((), (problem,), "", {})
 
@@ -160,7 +153,7 @@ def _check_rows(
     for line, cells in table.rows:
         if line in short:
             continue  # a line cut short would only add a problem for every missing cell
-        value = {f: _cell(cells, p) for f, p in positions.items()}
+        value = {f: cell_text(cells, p) for f, p in positions.items()}
         found: list[tuple[str, str]] = []
         if by_upn:
             value["mis_id"] = (
@@ -194,7 +187,7 @@ def _check_row(
     for field, limit in LIMITS.items():
         if len(value.get(field, "")) > limit:
             found.append((field, f"This is longer than {limit} characters."))
-    upn = _check_upn(value.get("upn", ""), found)
+    upn = check_upn(value.get("upn", ""), found)
     year = ""
     if value["year_group"]:
         year = parse_year_group(value["year_group"], extra.get("year_group")) or ""
@@ -243,15 +236,16 @@ def _check_row(
     )
 
 
-def _check_upn(written: str, found: list[tuple[str, str]]) -> str:
-    """The UPN in capitals without spaces; "" is allowed (not every export carries it)."""
+def check_upn(written: str, found: list[tuple[str, str]], column: str = "upn") -> str:
+    """The UPN in capitals without spaces; "" is allowed (not every export carries it). A
+    problem is added to `found` under `column`."""
     if not written:
         return ""
     upn = upn_check.compact(written)
     if len(upn) == 13 and upn[-1].isalpha() and upn[1:-1].isdigit():
         found.append(
             (
-                "upn",
+                column,
                 "This is a temporary UPN (it ends in a letter). The register needs the pupil's "
                 "permanent UPN; leave the cell blank until the school has it.",
             )
@@ -275,7 +269,7 @@ def _check_upn(written: str, found: list[tuple[str, str]]) -> str:
         reason = "A UPN is a letter followed by 12 digits."
     else:
         return upn
-    found.append(("upn", f"{reason} Check it in the MIS, or leave the cell blank."))
+    found.append((column, f"{reason} Check it in the MIS, or leave the cell blank."))
     return upn
 
 

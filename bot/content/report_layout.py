@@ -10,10 +10,10 @@ are skipped, not read as rows. Used by the register and the teaching-groups read
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 
-from bot.content.tabular import Table
+from bot.content.tabular import Problem, Table, locate_columns, read_table
 
 # How far down a title block may go before the header.
 LINES_ABOVE_HEADER = 20
@@ -24,6 +24,28 @@ FOOTER = re.compile(
     r"page\s+\d|report (run|printed|generated)|end of report)\b",
     re.IGNORECASE,
 )
+
+
+@dataclass(frozen=True)
+class Located:
+    """A report's table from its header down, where each known column is, and (index, column)
+    for each heading that repeats a column found earlier in the line."""
+
+    table: Table
+    positions: dict[str, int]
+    repeats: list[tuple[int, str]]
+
+
+def read_report(
+    data: bytes, accepted: Mapping[str, Iterable[str]], *, max_bytes: int
+) -> Located | Problem:
+    """Read a file and find its header by the headings `accepted` gives each column (already
+    squeezed), or why it cannot be read."""
+    read = read_table(data, max_bytes=max_bytes)
+    if isinstance(read, Problem):
+        return read
+    table = below_header(read, lambda _line, cells: len(locate_columns(cells, accepted)[0]))
+    return Located(table, *locate_columns(table.header, accepted))
 
 
 def below_header(table: Table, known: Callable[[int, list[str]], int]) -> Table:

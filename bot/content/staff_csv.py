@@ -19,6 +19,7 @@ from bot.domain.people import (
     Role,
     parse_job_role,
     parse_roles,
+    parse_staff_code,
     parse_working_days,
 )
 
@@ -36,6 +37,11 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "working_days": (
         "Working days",
         ("workingdays", "daysworked", "workdays", "days", "workingpattern"),
+    ),
+    # The MIS's code for the person, for class lists that name staff by it (optional).
+    "staff_code": (
+        "Staff code",
+        ("staffcode", "teachercode", "misstaffcode", "staffinitials", "code", "initials"),
     ),
 }
 T = TypeVar("T")
@@ -55,6 +61,7 @@ class StaffRow:
     line_manager_email: str
     roles: frozenset[Role]
     working_days: frozenset[int]
+    staff_code: str = ""  # upper case; "" when the file gives none
 
 
 @dataclass(frozen=True)
@@ -129,11 +136,12 @@ def _check_rows(table: Table, positions: dict[str, int], headings: dict[str, str
     problems: list[Problem] = []
     rows: list[StaffRow] = []
     first_line_of: dict[str, int] = {}
+    code_lines: dict[str, int] = {}  # staff code -> first line
     managers: list[tuple[int, str, str]] = []  # (line, person's email, manager's email)
     named: list[tuple[int, str]] = []  # (line, manager's email) on every line that names one
     for line, cells in table.rows:
         value = {c: cells[p].strip() if p < len(cells) else "" for c, p in positions.items()}
-        row, found = _check_row(line, value, first_line_of)
+        row, found = _check_row(line, value, first_line_of, code_lines)
         problems.extend(Problem(line, heading(column), reason) for column, reason in found)
         if row is not None:
             rows.append(row)
@@ -152,7 +160,7 @@ def _check_rows(table: Table, positions: dict[str, int], headings: dict[str, str
 
 
 def _check_row(
-    line: int, value: dict[str, str], first_line_of: dict[str, int]
+    line: int, value: dict[str, str], first_line_of: dict[str, int], code_lines: dict[str, int]
 ) -> tuple[StaffRow | None, list[tuple[str, str]]]:
     """One data line: the row if it is good, and (column, reason) for each problem in it."""
     found: list[tuple[str, str]] = []
@@ -177,6 +185,12 @@ def _check_row(
     job_role = _attempt(parse_job_role, value, "job_role", found)
     roles = _attempt(parse_roles, value, "roles", found)
     working_days = _attempt(parse_working_days, value, "working_days", found)
+    code = _attempt(parse_staff_code, value, "staff_code", found)
+    if code and code in code_lines:
+        reason = f"{code} is also on line {code_lines[code]}; each code is one person's."
+        found.append(("staff_code", reason))
+    elif code:
+        code_lines[code] = line
     manager = value.get("line_manager_email", "").lower()
     if manager and not EMAIL_SHAPE.match(manager):
         found.append(
@@ -193,11 +207,11 @@ def _check_row(
                 "A person cannot be their own line manager; leave it empty if they have none.",
             )
         )
-    if found or job_role is None or roles is None or working_days is None:
+    if found or job_role is None or roles is None or working_days is None or code is None:
         return None, found
     department = value.get("department", "")
     return StaffRow(
-        line, value["name"], email, job_role, department, manager, roles, working_days
+        line, value["name"], email, job_role, department, manager, roles, working_days, code
     ), []
 
 

@@ -167,6 +167,13 @@ def split_csv(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=pick_delimiter(text)))
 
 
+def cell_text(cells: list[str], index: int) -> str:
+    """A cell's text; "NULL" (as Arbor's and SQL exports write an empty cell) or "null" (as a
+    JSON feed does) is empty. "Null" is kept: written as a name, it is someone's surname."""
+    text = cells[index].strip() if index < len(cells) else ""
+    return "" if text in ("NULL", "null") else text
+
+
 def squeeze(heading: str) -> str:
     """A heading reduced to lower-case letters and digits: "Legal Surname " -> "legalsurname"."""
     return re.sub(r"[^a-z0-9]", "", heading.lower())

@@ -138,6 +138,21 @@ _ROLE_WORDS: dict[str, Role] = {
     "admin": Role.ADMIN,
 }
 
+_STAFF_CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,19}")
+
+
+def parse_staff_code(text: str) -> str:
+    """The MIS's short code for a person ("tha " gives "THA"); "" when blank. Raises
+    PersonValueError for anything else, so a name typed in the column is caught."""
+    code = text.strip().upper()
+    if code and not _STAFF_CODE.fullmatch(code):
+        raise PersonValueError(
+            "A staff code is the short code the MIS gives a member of staff (like THA): up to "
+            "20 letters and digits."
+        )
+    return code
+
+
 ROLES_ALLOWED = "staff, line manager, SENDCO (or SENCO), admin"
 
 

@@ -9,13 +9,14 @@ checked rows (`apply_*`) runs inside one. Problems name a line and a column, nev
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.content.register_file import MAX_BYTES, RegisterMapping, read_mapping, read_register
+from bot.content.staff_codes import read_staff_codes
 from bot.content.tabular import Problem
 from bot.content.teaching_file import TeachingRow, read_teaching
 from bot.domain.register import PupilRecord, Scope
@@ -33,6 +34,7 @@ from bot.storage.staff import Staff
 __all__ = [
     "MAX_BYTES",
     "CheckedRegister",
+    "CheckedTeaching",
     "apply_register_file",
     "apply_teaching_file",
     "check_register_file",
@@ -106,25 +108,45 @@ def apply_register_file(
     return replace(result, by_upn=checked.by_upn, merged=checked.merged)
 
 
-def check_teaching_file(data: bytes) -> tuple[TeachingRow, ...]:
-    """Read a teaching-groups export and check every line; TeachingProblems lists what is
-    wrong. Needs no database (who the staff are is checked when it is applied)."""
+@dataclass(frozen=True)
+class CheckedTeaching:
+    """A teaching-groups export that was read and passed every check, ready to apply."""
+
+    rows: tuple[TeachingRow, ...]
+    headings: Mapping[str, str]  # column -> heading as the file writes it
+    codes: Mapping[str, str] | None = None  # staff code -> email, from the MIS staff list
+
+
+def check_teaching_file(data: bytes, staff_codes_data: bytes | None = None) -> CheckedTeaching:
+    """Read a teaching-groups export (and the MIS staff list, when given for its staff codes)
+    and check every line; TeachingProblems lists what is wrong. Needs no database (who the
+    staff are is checked when it is applied)."""
+    codes = None
+    if staff_codes_data is not None:
+        if len(staff_codes_data) > MAX_BYTES:
+            raise too_large(len(staff_codes_data), "staff list")
+        staff_list = read_staff_codes(staff_codes_data)
+        if staff_list.problems:
+            raise TeachingProblems([f"In the staff list: {p}" for p in staff_list.problems])
+        codes = staff_list.codes
     teaching = read_teaching(data)
     if teaching.problems:
         raise TeachingProblems(_lines(teaching.problems))
-    return tuple(teaching.rows)
+    return CheckedTeaching(tuple(teaching.rows), teaching.headings, codes)
 
 
 def apply_teaching_file(
     session: Session,
     school: School,
-    rows: tuple[TeachingRow, ...],
+    checked: CheckedTeaching,
     *,
     by: Staff | None,
     now: datetime,
 ) -> TeachingResult:
     """Replace the school's teaching links with the checked rows, in the caller's transaction."""
-    return import_teaching(session, school, rows, by, now)
+    return import_teaching(
+        session, school, checked.rows, by, now, headings=checked.headings, codes=checked.codes
+    )
 
 
 def import_register_file(

@@ -23,6 +23,7 @@ from bot.domain.people import (
 )
 from bot.services.errors import UserError
 from bot.services.schools import find_school
+from bot.services.staff_codes import give_codes
 from bot.services.web_sessions import end_all
 from bot.storage.school import School
 from bot.storage.staff import ChatIdentity, Staff
@@ -112,6 +113,9 @@ def import_staff(
             person.active = False
         # A leaver is signed out of the web pages everywhere at once.
         end_all(session, [p.id for p in missing if p.id is not None])
+    if "staff_code" in staff_file.headings:
+        # A file with the column sets everyone's code; one without leaves codes as they are.
+        give_codes(session, school.id, {row.email: row.staff_code for row in staff_file.rows})  # type: ignore[arg-type]
     _add_local_identities(session, people.values())
     session.flush()
 
@@ -137,6 +141,7 @@ def _snapshot(person: Staff) -> tuple[object, ...]:
         person.roles,
         person.working_days,
         person.active,
+        person.staff_code,
     )
 
 

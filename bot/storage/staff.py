@@ -11,7 +11,10 @@ from sqlmodel import Field, SQLModel, UniqueConstraint
 class Staff(SQLModel, table=True):
     """A member of staff. Roles and working days are small fixed sets, kept as short strings."""
 
-    __table_args__ = (UniqueConstraint("school_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("school_id", "email"),
+        UniqueConstraint("school_id", "staff_code", name="uq_staff_school_code"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     school_id: int = Field(foreign_key="school.id", index=True)
@@ -26,6 +29,8 @@ class Staff(SQLModel, table=True):
     working_days: str = Field(default="12345", max_length=7)
     paused_until: date | None = None
     active: bool = Field(default=True)
+    # The MIS's short code for the person ("THA"), upper case, as class lists name staff by it.
+    staff_code: str | None = Field(default=None, max_length=20)
 
 
 class ChatIdentity(SQLModel, table=True):

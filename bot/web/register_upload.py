@@ -16,11 +16,11 @@ from sqlmodel import Session
 from starlette.datastructures import FormData, UploadFile
 
 from bot.bootstrap import Sendbot
-from bot.content.teaching_file import TeachingRow
 from bot.domain.register import Scope
 from bot.services.errors import UserError, apology
 from bot.services.register_files import (
     CheckedRegister,
+    CheckedTeaching,
     apply_register_file,
     apply_teaching_file,
     check_register_file,
@@ -83,23 +83,17 @@ async def upload_register(request: Request, sendbot: SendbotDep, user: SendcoUse
 @router.post("/teaching", response_class=HTMLResponse)
 async def upload_teaching(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Response:
     """Replace who teaches whom from the teaching-groups export."""
-    teaching = _upload(await read_form(request), "teaching")
+    form = await read_form(request)
+    teaching, staff_codes = _upload(form, "teaching"), _upload(form, "staff_codes")
     if teaching is None:
         return _page(request, user, "teaching", problems=["Choose the teaching-groups file."])
     now = sendbot.clock.now()
 
-    def apply(session: Session, rows: tuple[TeachingRow, ...]) -> str:
-        return str(apply_teaching_file(session, _school(session, user), rows, by=user, now=now))
+    def apply(session: Session, checked: CheckedTeaching) -> str:
+        return str(apply_teaching_file(session, _school(session, user), checked, by=user, now=now))
 
     return await _run(
-        request,
-        sendbot,
-        user,
-        "teaching",
-        teaching,
-        None,
-        lambda data, _: check_teaching_file(data),
-        apply,
+        request, sendbot, user, "teaching", teaching, staff_codes, check_teaching_file, apply
     )
 
 
@@ -109,17 +103,19 @@ async def _run(
     user: Staff,
     which: str,
     upload: UploadFile,
-    mapping: UploadFile | None,
+    second: UploadFile | None,
     check: Callable[[bytes, bytes | None], T],
     apply: Callable[[Session, T], str],
 ) -> Response:
-    """Read and check the file with no transaction open, then apply it in one."""
+    """Read and check the file (and the second file beside it: the register's mapping file or
+    the class list's staff list) with no transaction open, then apply it in one."""
     limit = sendbot.settings.upload_max_bytes
+    second_name = "mapping file" if which == "register" else "staff list"
 
     def read_and_check() -> T:
         data = _read(upload, "file", limit)
-        mapping_data = _read(mapping, "mapping file", limit) if mapping is not None else None
-        return check(data, mapping_data)
+        more = _read(second, second_name, limit) if second is not None else None
+        return check(data, more)
 
     try:
         checked = await asyncio.to_thread(read_and_check)

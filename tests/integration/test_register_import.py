@@ -427,6 +427,8 @@ class Row:
     staff_email: str
     pupil_mis_id: str
     role: str
+    staff_code: str = ""
+    pupil_upn: str = ""
 
 
 def test_teaching_import_replaces_the_links_and_an_unknown_email_stores_nothing(
@@ -474,6 +476,50 @@ def test_teaching_import_replaces_the_links_and_an_unknown_email_stores_nothing(
     assert len(db.work(lambda s: s.exec(select(TeachingLink)).all())) == 5
     events = db.work(lambda s: [e.action for e in s.exec(select(AuditEvent)).all()])
     assert events == ["teaching_links_imported"]
+
+
+def test_staff_named_by_code_and_pupils_by_upn_are_found(
+    db: Database, clock: FixedClock, school: dict[str, int]
+) -> None:
+    """A class list from an MIS that gives staff codes and UPNs: a UPN the register holds
+    links to that pupil's MIS id; one it does not hold is kept as it is (a register keyed on
+    UPNs stores the UPN as the id). A code nobody has is refused with the file's heading."""
+    known, unknown = "G823201000101", "W823201000102"
+
+    def setup(s: Session) -> None:
+        s.add(Pupil(school_id=school["school"], mis_id="000123", upn=known))
+        ana = s.exec(select(Staff).where(Staff.email == "ana.teach@oakhill.example")).one()
+        ana.staff_code = "ATE"
+        s.add(ana)
+
+    db.work(setup)
+
+    def run(rows: list[Row]):  # type: ignore[no-untyped-def]
+        return db.work(
+            lambda s: import_teaching(
+                s,
+                s.get(School, school["school"]),
+                rows,
+                None,
+                clock.now(),
+                headings={"staff_code": "Teacher Code"},
+            )
+        )
+
+    result = run(
+        [
+            Row(2, "7A/Ma1", "", "", "teacher", staff_code="ATE", pupil_upn=known),
+            Row(3, "7A/Ma1", "", "", "teacher", staff_code="ATE", pupil_upn=unknown),
+        ]
+    )
+    links = db.work(lambda s: s.exec(select(TeachingLink)).all())
+    assert {link.pupil_mis_id for link in links} == {"000123", unknown}
+    assert result.by_code == 1 and result.by_upn
+    assert "found by their staff code" in str(result) and "matched by their UPN" in str(result)
+    with pytest.raises(TeachingProblems) as refused:
+        run([Row(2, "7A/Ma1", "", "1", "teacher", staff_code="ZZZ")])
+    assert 'Line 2, column "Teacher Code"' in str(refused.value)
+    assert "staff code ZZZ" in str(refused.value)
 
 
 def test_keep_until_the_end_of_the_school_year_or_a_number_of_days() -> None:

@@ -324,3 +324,45 @@ def test_a_staff_list_saved_by_excel_on_windows_imports_with_its_accents(
     assert result.exit_code == 0, result.output
     names = database.work(lambda s: {p.name for p in s.exec(select(Staff)).all()})
     assert "Zoë Brönte" in names
+
+
+def test_staff_codes_are_kept_and_two_people_may_swap_them(db: Database) -> None:
+    """The MIS reuses codes: a file may give Ann's old code to Ben and Ben's to Ann at once,
+    which must not trip the one-code-one-person rule half way through (PostgreSQL checks it
+    statement by statement)."""
+    header = "Name,Email,Job role,Staff code\n"
+
+    def staff(*lines: str) -> StaffFile:
+        return read_staff_csv((header + "\n".join(lines) + "\n").encode())
+
+    run(
+        db,
+        staff("Ann Archer,ann@oakhill.example,Teacher,aar", "Ben Booth,ben@oakhill.example,TA,BBO"),
+    )
+    swapped = run(
+        db,
+        staff("Ann Archer,ann@oakhill.example,Teacher,BBO", "Ben Booth,ben@oakhill.example,TA,AAR"),
+    )
+    assert swapped.updated == 2
+    codes = db.work(lambda s: {e: p.staff_code for e, p in people(s).items()})
+    assert codes == {"ann@oakhill.example": "BBO", "ben@oakhill.example": "AAR"}
+    # A file without the column leaves the codes alone.
+    run(db, csv("Ann Archer,ann@oakhill.example,Teacher,English,,,"))
+    assert db.work(lambda s: people(s)["ann@oakhill.example"].staff_code) == "BBO"
+
+
+def test_a_staff_code_twice_in_the_file_or_not_a_code_is_refused(db: Database) -> None:
+    staff_file = read_staff_csv(
+        b"Name,Email,Job role,Staff code\n"
+        b"Ann Archer,ann@oakhill.example,Teacher,AAR\n"
+        b"Ben Booth,ben@oakhill.example,TA,aar\n"
+        b"Cat Cole,cat@oakhill.example,TA,Mrs Cole\n"
+    )
+    assert [(p.line, p.column) for p in staff_file.problems] == [
+        (3, "Staff code"),
+        (4, "Staff code"),
+    ]
+    assert "also on line 2" in staff_file.problems[0].reason
+    with pytest.raises(StaffFileProblems):
+        run(db, staff_file)
+    assert db.work(counts) == (0, 0, 0)

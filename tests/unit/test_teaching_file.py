@@ -165,3 +165,65 @@ def test_a_class_list_report_with_a_title_and_a_total_reads_only_its_links() -> 
     assert teaching.ok, teaching.problems
     assert [row.pupil_mis_id for row in teaching.rows] == ["1", "2"]
     assert teaching.rows[0].line == 5
+
+
+def test_a_flattened_wonde_feed_reads_main_teachers_and_their_support() -> None:
+    teaching = read_teaching(
+        b"id,name,code,students.data.id,students.data.mis_id,employees.data.email,"
+        b"employees.data.meta.is_main_teacher\n"
+        b"A501,5W Maths,5W/Ma,A1329183376,4501,K.Ash@hg.example,true\n"
+        b"A501,5W Maths,5W/Ma,A1329183376,4501,b.mo@hg.example,false\n"
+        b"A501,5W Maths,5W/Ma,A1329183376,4501,c.x@hg.example,perhaps\n"
+    )
+    assert where(teaching) == [(4, "employees.data.meta.is_main_teacher")]
+    good = read_teaching(b"\n".join(b",".join(line.split(b",")) for line in [
+        b"name,students.data.mis_id,employees.data.email,employees.data.meta.is_main_teacher",
+        b"5W Maths,4501,K.Ash@hg.example,true",
+        b"5W Maths,4501,b.mo@hg.example,false",
+    ]))  # fmt: skip
+    assert [(r.group, r.staff_email, r.pupil_mis_id, r.role) for r in good.rows] == [
+        ("5W Maths", "k.ash@hg.example", "4501", TeachingRole.TEACHER),
+        ("5W Maths", "b.mo@hg.example", "4501", TeachingRole.SUPPORT),
+    ]
+
+
+def test_a_pupils_name_column_is_not_taken_for_the_group() -> None:
+    teaching = read_teaching(b"Class,Name,Staff email,Adno\n7A/En1,Amara Ashdown,a@s.example,1\n")
+    assert teaching.ok and teaching.rows[0].group == "7A/En1"
+
+
+def test_staff_by_code_and_pupils_by_upn_when_the_file_has_no_email_or_mis_id() -> None:
+    teaching = read_teaching(
+        b"Class Name,Teacher Code,UPN\n"
+        b"7HB1 Eng,kpa,g823 2010 00101\n"  # lower case and spaces, as typed
+        b"7HB1 Eng,K P A,G823201000101\n"
+        b"7HB1 Eng,MJO,A823201000101\n"
+        b"7HB1 Eng,,G823201000101\n"
+    )
+    assert where(teaching) == [(3, "Teacher Code"), (4, "UPN"), (5, "Teacher Code")]
+    assert "like THA" in teaching.problems[0].reason
+    assert "check letter" in teaching.problems[1].reason
+    assert "staff code is empty" in teaching.problems[2].reason
+    good = read_teaching(b"Class Name,Teacher Code,UPN\n7HB1 Eng,kpa,g823 2010 00101\n")
+    assert good.rows == (
+        TeachingRow(2, "7HB1 Eng", "", "", TeachingRole.TEACHER, "KPA", "G823201000101"),
+    )
+
+
+def test_an_email_is_used_before_a_code_and_null_is_an_empty_cell() -> None:
+    teaching = read_teaching(
+        b"Academic Unit,Student ID,Staff Email,Staff Code,Role\n"
+        b"7M English,1021,d.shaw@mp.example,DSH,Teacher\n"
+        b"7M,NULL,NULL,DSH,Form Tutor\n"
+    )
+    assert teaching.ok, teaching.problems
+    assert [(r.staff_email, r.staff_code, r.pupil_mis_id) for r in teaching.rows] == [
+        ("d.shaw@mp.example", "", "1021"),
+        ("", "DSH", ""),
+    ]
+
+
+def test_without_staff_or_pupil_columns_both_ways_of_giving_them_are_named() -> None:
+    teaching = read_teaching(b"Class,Teacher\n7FE/Ma1,Mr Smith\n")
+    reasons = [p.reason for p in teaching.problems]
+    assert 'or give "Staff code"' in reasons[0] and 'or give "UPN"' in reasons[1]
