@@ -11,7 +11,7 @@ from bot.services.messages import (
     withdrawn_briefing_message,
 )
 from bot.services.quiz_messages import closed_message, feedback_message, question_message
-from bot.services.register_messages import AlertPupil, alert_message
+from bot.services.register.messages import AlertPupil, alert_message
 from bot.services.renderers import absolute_links
 from bot.storage.briefing import Briefing
 from bot.storage.quiz import Question, QuizItem

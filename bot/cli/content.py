@@ -14,7 +14,7 @@ from bot.cli.quiz import quiz_summary
 from bot.config import load_settings
 from bot.content.briefing_files import read_briefing_folder
 from bot.content.problems import FileProblem, has_errors, in_reading_order
-from bot.content.quiz_files import read_quiz_folder
+from bot.content.quiz.files import read_quiz_folder
 from bot.domain.briefing import BriefingDraft
 from bot.domain.quiz import QuestionDraft
 from bot.services.briefings import SaveSummary, save_briefings

@@ -14,8 +14,8 @@ from sqlmodel import Session
 from bot.cli.common import SchoolName, configure_logging, in_one_transaction
 from bot.config import load_settings
 from bot.content.problems import FileProblem, has_errors, in_reading_order
-from bot.content.quiz_common import Defaults
-from bot.content.quiz_files import WRITERS, read_quiz_file, read_quiz_folder
+from bot.content.quiz.common import Defaults
+from bot.content.quiz.files import WRITERS, read_quiz_file, read_quiz_folder
 from bot.domain.quiz import QuestionDraft
 from bot.services.question_bank import BankSummary, bank_drafts, save_questions
 from bot.services.schools import find_school

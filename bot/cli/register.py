@@ -16,7 +16,7 @@ from sqlmodel import Session
 from bot.bootstrap import Sendbot
 from bot.cli.common import SchoolName, check_then_apply, in_one_transaction
 from bot.domain.register import Scope
-from bot.services.register_files import (
+from bot.services.register.files import (
     MAX_BYTES,
     CheckedRegister,
     CheckedTeaching,
@@ -26,7 +26,7 @@ from bot.services.register_files import (
     check_teaching_file,
     too_large,
 )
-from bot.services.register_retention import erase_pupil
+from bot.services.register.retention import erase_pupil
 from bot.services.schools import find_school
 from bot.storage.maintenance import forget_erased_bytes
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.content.register_file import MAX_BYTES
+from bot.content.register.export import MAX_BYTES
 from bot.content.report_layout import read_report
 from bot.content.tabular import (
     EMAIL_SHAPE,

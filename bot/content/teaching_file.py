@@ -22,8 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.content.register_columns import YEARS_ALLOWED, parse_year_group
-from bot.content.register_file import MAX_BYTES, check_upn
+from bot.content.register.columns import YEARS_ALLOWED, parse_year_group
+from bot.content.register.export import MAX_BYTES
+from bot.content.register.rows import check_upn
 from bot.content.report_layout import read_report
 from bot.content.tabular import (
     EMAIL_SHAPE,

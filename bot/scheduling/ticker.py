@@ -17,8 +17,8 @@ from bot.services.dispatcher import Dispatcher
 from bot.services.errors import apology
 from bot.services.linking import Directory, link_people
 from bot.services.quiz_housekeeping import QuizHousekeeping
-from bot.services.register_reminders import plan_register_reminders
-from bot.services.register_retention import erase_due
+from bot.services.register.reminders import plan_register_reminders
+from bot.services.register.retention import erase_due
 from bot.services.rounds import plan_rounds
 from bot.services.web_sessions import purge_expired
 from bot.storage.database import Database

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.content.briefing_files import read_briefing_folder
 from bot.content.calendar_file import load_calendar_file
-from bot.content.quiz_files import read_quiz_folder
+from bot.content.quiz.files import read_quiz_folder
 from bot.content.staff_csv import read_staff_csv
 from bot.services.briefings import plan_briefing, save_briefings
 from bot.services.calendar_import import replace_calendar

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.services.register_kinds import ALERT, ALERT_REMINDER
-from bot.services.register_messages import READ_PROFILE
+from bot.services.register.kinds import ALERT, ALERT_REMINDER
+from bot.services.register.messages import READ_PROFILE
 from bot.storage.local_chat import LocalMessage
 from bot.storage.outbox import Delivery
 from bot.storage.register import ProfileRead, RegisterChange

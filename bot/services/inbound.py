@@ -19,7 +19,7 @@ from bot.services.errors import UserError, apology
 from bot.services.messages import ACK_BRIEFING
 from bot.services.profile_reads import read_from_chat
 from bot.services.quiz_messages import ANSWER
-from bot.services.register_messages import READ_PROFILE
+from bot.services.register.messages import READ_PROFILE
 from bot.services.renderers import absolute_links
 from bot.storage.database import Database
 from bot.storage.staff import ChatIdentity, Staff

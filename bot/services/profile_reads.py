@@ -19,7 +19,7 @@ from bot.domain.rounds import school_days_since
 from bot.services.chat_port import Message, Outcome
 from bot.services.errors import UserError
 from bot.services.pupil_access import visible_pupils
-from bot.services.register_messages import AlertPupil, alert_message
+from bot.services.register.messages import AlertPupil, alert_message
 from bot.storage.register import ProfileAlert, ProfileRead, Pupil, RegisterChange
 from bot.storage.school import School
 from bot.storage.staff import Staff

@@ -18,7 +18,7 @@ from bot.domain.register import NEEDS, PROVISIONS, ChangeKind
 from bot.services import audit
 from bot.services.profile_reads import alert_pupils, read_on_web
 from bot.services.pupil_access import closed_words, may_view_pupil, visible_pupils, whom_to_ask
-from bot.services.register_messages import AlertPupil, what_changed, year_label
+from bot.services.register.messages import AlertPupil, what_changed, year_label
 from bot.services.summaries import is_sendco
 from bot.storage.register import (
     ProfileAlert,

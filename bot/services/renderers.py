@@ -15,7 +15,7 @@ from bot.services.chat_port import Link, Message
 from bot.services.messages import briefing_message
 from bot.services.profile_reads import render_alerts
 from bot.services.quiz_messages import question_message
-from bot.services.register_kinds import ALERT, ALERT_REMINDER
+from bot.services.register.kinds import ALERT, ALERT_REMINDER
 from bot.services.rounds import QUESTION
 from bot.storage.briefing import Briefing
 from bot.storage.quiz import Question, QuizItem

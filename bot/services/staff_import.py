@@ -15,6 +15,7 @@ from bot.content.staff_csv import (
     describe_circle,
     management_cycles,
 )
+from bot.domain.errors import FileProblems
 from bot.domain.people import (
     Role,
     roles_from_text,
@@ -52,14 +53,11 @@ class StaffImportSummary:
         )
 
 
-class StaffFileProblems(UserError):
+class StaffFileProblems(FileProblems):
     """The file cannot be imported; every problem is listed, one line each, and nothing changed."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = tuple(sorted(problems, key=lambda p: p.line))
-        count = len(self.problems)
-        heading = f"Nothing was imported: {count} problem{'s' if count != 1 else ''} to put right."
-        super().__init__("\n".join([heading, *(f"  {p}" for p in self.problems)]))
+        super().__init__(sorted(problems, key=lambda p: p.line))
 
 
 def import_staff(

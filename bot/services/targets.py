@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from bot.content.staff_csv import Problem
 from bot.content.targets_csv import TargetFile
 from bot.domain.calendar import DateRange
+from bot.domain.errors import FileProblems
 from bot.domain.people import runs_the_school
 from bot.domain.quiz import Area, parse_area
 from bot.domain.targets import (
@@ -192,14 +193,11 @@ def list_targets(
     return [(person, target) for person, target in session.exec(query).all()]
 
 
-class TargetFileProblems(UserError):
+class TargetFileProblems(FileProblems):
     """The file cannot be imported; every problem is listed and nothing was stored."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = tuple(sorted(problems, key=lambda p: p.line))
-        count = len(self.problems)
-        heading = f"Nothing was imported: {count} problem{'s' if count != 1 else ''} to put right."
-        super().__init__("\n".join([heading, *(f"  {p}" for p in self.problems)]))
+        super().__init__(sorted(problems, key=lambda p: p.line))
 
 
 def import_targets(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot.services.register_report import audited_report, register_csv
+from bot.services.register.report import audited_report, register_csv
 from bot.storage.school import School
 from bot.web.deps import SendbotDep, SendcoUser
 from bot.web.templating import templates

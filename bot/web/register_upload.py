@@ -18,7 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 from bot.bootstrap import Sendbot
 from bot.domain.register import Scope
 from bot.services.errors import UserError, apology
-from bot.services.register_files import (
+from bot.services.register.files import (
     CheckedRegister,
     CheckedTeaching,
     apply_register_file,

@@ -18,7 +18,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.content.register_file import read_register
+from bot.content.register.export import read_register
 from bot.domain.people import Role
 from bot.services.clock import FixedClock
 from bot.storage.database import Database

@@ -141,9 +141,9 @@ def one_run(url: str) -> dict[str, float]:
 
     from bot.bootstrap import build, prepare_database
     from bot.config import Settings
-    from bot.content.register_file import read_register
+    from bot.content.register.export import read_register
     from bot.services.clock import FixedClock
-    from bot.services.register_import import import_register
+    from bot.services.register.importer import import_register
     from bot.storage.register import TeachingLink
     from bot.storage.school import School, Term
     from bot.storage.staff import Staff

@@ -22,7 +22,7 @@ from bot.domain.register import Scope
 from bot.services.chat_port import Message
 from bot.services.clock import FixedClock
 from bot.services.dispatcher import Dispatcher, DispatchPolicy
-from bot.services.register_files import import_register_file, import_teaching_file
+from bot.services.register.files import import_register_file, import_teaching_file
 from bot.storage.database import Database, _sqlite_pragmas
 from bot.storage.local_chat import LocalMessage
 from bot.storage.register import Pupil, RegisterChange

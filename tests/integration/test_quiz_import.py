@@ -10,7 +10,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.content.quiz_files import read_quiz_folder
+from bot.content.quiz.files import read_quiz_folder
 from bot.services.clock import FixedClock
 from bot.services.question_bank import bank_drafts, save_questions
 from bot.storage.briefing import Briefing

@@ -18,8 +18,8 @@ from bot.services.chat_port import Interaction, Message, MessageRef
 from bot.services.clock import FixedClock
 from bot.services.dispatcher import Dispatcher, DispatchPolicy
 from bot.services.inbound import Inbound
-from bot.services.register_kinds import ALERT, ALERT_REMINDER
-from bot.services.register_reminders import plan_register_reminders
+from bot.services.register.kinds import ALERT, ALERT_REMINDER
+from bot.services.register.reminders import plan_register_reminders
 from bot.services.renderers import RENDERERS
 from bot.storage.database import Database
 from bot.storage.local_chat import LocalMessage

@@ -16,20 +16,12 @@ from bot.domain.people import Role
 from bot.domain.register import PupilRecord
 from bot.services.clock import FixedClock
 from bot.services.errors import UserError
-from bot.services.register_import import (
-    PartialExport,
-    RegisterProblems,
-    RegisterResult,
-    import_register,
-)
-from bot.services.register_kinds import ALERT
-from bot.services.register_retention import erase_due, erase_pupil, keep_until
-from bot.services.teaching_links import (
-    TeachingProblems,
-    import_teaching,
-    staff_for_pupil,
-    staff_for_pupils,
-)
+from bot.services.register.importer import PartialExport, RegisterProblems, import_register
+from bot.services.register.kinds import ALERT
+from bot.services.register.result import RegisterResult
+from bot.services.register.retention import erase_due, erase_pupil, keep_until
+from bot.services.teaching_import import TeachingProblems, import_teaching
+from bot.services.teaching_links import staff_for_pupil, staff_for_pupils
 from bot.storage.audit import AuditEvent
 from bot.storage.database import Database
 from bot.storage.outbox import Delivery

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.services.chat_port import Button, Link, Message
 from bot.services.erased_alerts import REMOVED, without_pupil
-from bot.services.register_messages import READ_PROFILE
+from bot.services.register.messages import READ_PROFILE
 
 # The alert's (read id, pupil id) in change order: pupils 7, 8 and 9.
 PUPILS = [(70, 7), (80, 8), (90, 9)]

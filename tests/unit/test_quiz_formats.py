@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.quiz_common import NO_DEFAULTS, Defaults
-from bot.content.quiz_csv import read_csv
-from bot.content.quiz_files import WRITERS, format_of, read_quiz_file, read_quiz_folder
-from bot.content.quiz_gift import read_gift
-from bot.content.quiz_native import read_native
+from bot.content.quiz.common import NO_DEFAULTS, Defaults
+from bot.content.quiz.csv_bank import read_csv
+from bot.content.quiz.files import WRITERS, format_of, read_quiz_file, read_quiz_folder
+from bot.content.quiz.gift import read_gift
+from bot.content.quiz.native import read_native
 from bot.domain.quiz import Area, QuestionDraft
 
 ROOT = Path(__file__).resolve().parents[2]

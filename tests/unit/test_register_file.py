@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from stdnum.gb import upn as upn_check
 
-from bot.content.register_columns import (
+from bot.content.register.columns import (
     parse_date,
     parse_need,
     parse_provision,
     parse_year_group,
 )
-from bot.content.register_file import RegisterFile, RegisterMapping, read_mapping, read_register
+from bot.content.register.export import RegisterFile, RegisterMapping, read_mapping, read_register
 from bot.content.tabular import Problem
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "register"

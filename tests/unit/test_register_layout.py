@@ -7,7 +7,7 @@ import io
 
 from openpyxl import Workbook
 
-from bot.content.register_file import read_register
+from bot.content.register.export import read_register
 
 HEADER = (
     "Adno,UPN,Legal Surname,Legal Forename,Preferred Surname,Preferred Forename,Year,Reg,"

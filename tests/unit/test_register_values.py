@@ -7,7 +7,7 @@ from datetime import date
 
 from stdnum.gb import upn as upn_check
 
-from bot.content.register_file import RegisterFile, read_register
+from bot.content.register.export import RegisterFile, read_register
 from bot.domain.local_authorities import ABOLISHED, CURRENT, LA_NUMBERS
 
 SIMS_HEADER = (

@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from bot.content.register_columns import (
+from bot.content.register.columns import (
     FIELDS,
     MAPPING_PRESET,
     PRESETS,
     REQUIRED,
     preset_headings,
 )
-from bot.content.register_mapping import RegisterMapping
+from bot.content.register.mapping import RegisterMapping
 from bot.content.tabular import Problem, locate_columns, squeeze
 
 # How alike a heading must be to one an MIS writes to be called a near miss (difflib's ratio).

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, exists, select
 from bot.domain.calendar import next_sending_moment
 from bot.domain.rounds import school_days_since
 from bot.services.outbox import PlannedDelivery, plan
-from bot.services.register_kinds import ALERT_REMINDER
+from bot.services.register.kinds import ALERT_REMINDER
 from bot.services.school_calendar import availability_of, calendar_for
 from bot.storage.outbox import Delivery
 from bot.storage.register import ProfileAlert, ProfileRead, Pupil, RegisterChange

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.domain.calendar import next_sending_moment
 from bot.services.outbox import PlannedDelivery, plan
-from bot.services.register_kinds import ALERT
+from bot.services.register.kinds import ALERT
 from bot.services.school_calendar import availability_of, calendar_for
 from bot.services.teaching_links import PupilPlace, staff_for_pupils
 from bot.storage.register import ProfileAlert, ProfileRead

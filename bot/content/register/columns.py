@@ -2,7 +2,7 @@
 
 Presets are recognised by their headings, in any order and with any case or spacing; other
 columns in the export are ignored. A school whose MIS writes other headings gives them in a
-mapping file (register_mapping.py). Values are trimmed and codes read in any case; common words
+mapping file (mapping.py). Values are trimmed and codes read in any case; common words
 ("EHCP", "EHC Plan", "SEN Support", "Y7", "Year 7", "Reception") need no mapping file.
 """
 
@@ -38,7 +38,7 @@ FIELDS = {
     "secondary_need": "Secondary need",
     "provision_start": "Provision start date",
     "profile_url": "Profile link",
-    # A report listing each pupil once per need (bot.content.register_needs).
+    # A report listing each pupil once per need (bot.content.register.needs).
     "need_type": "SEN need type",
     "need_rank": "Need ranking",
 }

@@ -15,19 +15,19 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.content.register_file import MAX_BYTES, RegisterMapping, read_mapping, read_register
+from bot.content.register.export import MAX_BYTES, RegisterMapping, read_mapping, read_register
 from bot.content.staff_codes import read_staff_codes
 from bot.content.tabular import Problem
 from bot.content.teaching_file import TeachingRow, read_teaching
 from bot.domain.register import PupilRecord, Scope
 from bot.services.errors import UserError
-from bot.services.register_import import (
+from bot.services.register.importer import (
     RegisterProblems,
     RegisterResult,
     check_rows,
     import_register,
 )
-from bot.services.teaching_links import TeachingProblems, TeachingResult, import_teaching
+from bot.services.teaching_import import TeachingProblems, TeachingResult, import_teaching
 from bot.storage.school import School
 from bot.storage.staff import Staff
 

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 
-from bot.content.quiz_common import (
+from bot.content.quiz.common import (
     NO_DEFAULTS,
     Defaults,
     RawQuestion,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from bot.content.quiz_common import (
+from bot.content.quiz.common import (
     NO_DEFAULTS,
     Defaults,
     RawQuestion,

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, or_, select
 from bot.domain.register import NO_SEN, ON_REGISTER
 from bot.services.erased_alerts import forget_pupil_in_alerts
 from bot.services.errors import UserError
-from bot.services.register_audit import record_event
+from bot.services.register.audit import record_event
 from bot.storage.register import Pupil, RegisterChange, TeachingLink
 from bot.storage.school import School
 from bot.storage.staff import Staff

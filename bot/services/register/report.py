@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from bot.services import audit
 from bot.services.profile_reads import on_time, overdue
 from bot.services.pupil_pages import change_words, full_name
-from bot.services.register_messages import year_label
+from bot.services.register.messages import year_label
 from bot.services.school_calendar import calendar_for
 from bot.storage.register import ProfileAlert, ProfileRead, Pupil, RegisterChange, RegisterImport
 from bot.storage.school import School

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.content.problems import FileProblem
-from bot.content.quiz_aiken import read_aiken
-from bot.content.quiz_common import NO_DEFAULTS, Defaults, Report, slug
-from bot.content.quiz_csv import read_csv, write_csv
-from bot.content.quiz_gift import read_gift, write_gift
-from bot.content.quiz_native import read_native, write_native
+from bot.content.quiz.aiken import read_aiken
+from bot.content.quiz.common import NO_DEFAULTS, Defaults, Report, slug
+from bot.content.quiz.csv_bank import read_csv, write_csv
+from bot.content.quiz.gift import read_gift, write_gift
+from bot.content.quiz.native import read_native, write_native
 from bot.domain.quiz import QuestionDraft
 
 FORMATS = ("native", "csv", "gift", "aiken")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.content.quiz_common import NO_DEFAULTS, Defaults, RawQuestion, Report, finish
+from bot.content.quiz.common import NO_DEFAULTS, Defaults, RawQuestion, Report, finish
 from bot.domain.quiz import QuestionDraft
 
 _OPTION = re.compile(r"^([A-Z])[.)]\s+(.*)$")

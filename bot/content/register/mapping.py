@@ -1,6 +1,6 @@
 """A school's mapping file: the headings its MIS writes, and its own words for codes.
 
-    columns:            # the heading in the export for each field (names: register_columns.FIELDS)
+    columns:            # the heading in the export for each field (names: columns.FIELDS)
       mis_id: Pupil No
       legal_first: Forename
       ...
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from bot.content.register_columns import (
+from bot.content.register.columns import (
     FIELDS,
     NEEDS_ALLOWED,
     PROVISIONS_ALLOWED,
