@@ -1,9 +1,13 @@
-"""`make bench`: runs every benchmark and writes BENCHMARKS.md with the figures and the machine."""
+"""`make bench`: runs every benchmark and writes BENCHMARKS.md with the figures and the machine.
+
+`python -m tests.bench register` runs only the sections named and keeps the others' figures as
+they were; each section says when it was measured."""
 
 from __future__ import annotations
 
 import os
 import platform
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,24 +49,49 @@ def machine() -> str:
     )
 
 
+MARK = "<!-- section: {} -->"
+
+
+def kept_sections(text: str) -> dict[str, str]:
+    """The sections of an earlier BENCHMARKS.md, by name, as written."""
+    found: dict[str, str] = {}
+    pieces = re.split(r"^<!-- section: (\w+) -->\n", text, flags=re.MULTILINE)
+    for name, body in zip(pieces[1::2], pieces[2::2], strict=True):
+        found[name] = body.rstrip("\n") + "\n"
+    return found
+
+
 def main(names: list[str]) -> None:
-    chosen = names or list(SECTIONS)
+    unknown = [name for name in names if name not in SECTIONS]
+    if unknown:
+        sys.exit(f"No benchmark called {', '.join(unknown)}; there are: {', '.join(SECTIONS)}.")
+    path = ROOT / "BENCHMARKS.md"
+    kept = kept_sections(path.read_text()) if names and path.exists() else {}
+    command = f"python -m tests.bench {' '.join(names)}" if names else "make bench"
     parts = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (`python -m tests.bench`); do not edit by hand. These machines",
-        "are shared and noisy: read medians, and ratios between engines or policies.",
+        "Written by `make bench` (`python -m tests.bench [section ...]`); do not edit by hand.",
+        "These machines are shared and noisy: read medians, and ratios between engines or",
+        "policies.",
         "",
-        f"- When: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {machine()}",
-        "- Command: `make bench`",
         "",
     ]
-    for name in chosen:
-        print(f"running {name}...", file=sys.stderr)
-        parts.append(SECTIONS[name]())
+    for name in SECTIONS:
+        if name in names or not names:
+            print(f"running {name}...", file=sys.stderr)
+            stamp = f"_Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}`._"
+            body = SECTIONS[name]().rstrip("\n")
+            heading, _, rest = body.partition("\n")
+            section = f"{heading}\n\n{stamp}\n{rest}\n"
+        elif name in kept:
+            section = kept[name]
+        else:
+            continue
+        parts += [MARK.format(name), section]
     text = "\n".join(parts)
-    (ROOT / "BENCHMARKS.md").write_text(text)
+    path.write_text(text)
     print(text)
 
 
