@@ -73,15 +73,15 @@ def main(names: list[str]) -> None:
         "",
         "Written by `make bench` (`python -m tests.bench [section ...]`); do not edit by hand.",
         "These machines are shared and noisy: read medians, and ratios between engines or",
-        "policies.",
-        "",
-        f"- Machine: {machine()}",
+        "policies. Each section names the machine it was measured on.",
         "",
     ]
     for name in SECTIONS:
         if name in names or not names:
             print(f"running {name}...", file=sys.stderr)
-            stamp = f"_Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}`._"
+            stamp = (
+                f"_Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}, by `{command}`._"
+            )
             body = SECTIONS[name]().rstrip("\n")
             heading, _, rest = body.partition("\n")
             section = f"{heading}\n\n{stamp}\n{rest}\n"
