@@ -138,6 +138,7 @@ def plan_briefing(
                 platform,
                 moment,
                 now,
+                any_hour=send_now,
             )
         )
     created = plan(session, planned)

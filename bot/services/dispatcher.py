@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,8 +15,17 @@ from sqlmodel import Session, select
 
 from bot.services.chat_port import ChatPort, Message, NotReachable, Recipient, TemporaryFailure
 from bot.services.clock import Clock
-from bot.services.outbox import SendResult, claim_due, record, release, retry_delay
+from bot.services.outbox import (
+    SendResult,
+    claim_due,
+    postpone,
+    record,
+    release,
+    renew,
+    retry_delay,
+)
 from bot.services.renderers import ON_SENT, RENDERERS, absolute_links
+from bot.services.send_window import not_now
 from bot.storage.database import Database
 from bot.storage.staff import ChatIdentity, Staff
 
@@ -28,6 +40,15 @@ class DispatchPolicy:
     max_attempts: int = 6
     retry_base_seconds: float = 30.0
     lease_seconds: float = 120.0
+
+
+# A claim is renewed every quarter of its lease while its batch is in flight. A worker sends a
+# row only while less than half the lease has passed since the database last confirmed its
+# claim, so another worker can take the row (when the lease has run out) only after this one
+# has stopped sending it: a single send would have to take half a lease (a minute by default)
+# to overlap, far past any platform call's timeout.
+RENEW_EVERY = 0.25
+SEND_WITHIN = 0.5
 
 
 @dataclass(frozen=True)
@@ -83,6 +104,9 @@ class Dispatcher:
         self.base_url = base_url
         self.stopping = False
         self._gates: dict[str, asyncio.Semaphore] = {}
+        # Claimed rows not yet recorded -> the monotonic time until which they may be sent.
+        self._held: dict[int, float] = {}
+        self._random = random.Random()
 
     async def drain(self, max_batches: int | None = None) -> DrainReport:
         """Send batches until nothing is due (or `max_batches`, or a stop is asked for).
@@ -94,11 +118,27 @@ class Dispatcher:
         batches, so their messages still go in order. Without one (the local chat, bound by
         the database), batches take turns, which is faster there."""
         report = DrainReport()
-        batches = 0
         # Semaphores belong to one event loop; a drain runs inside one, so it makes its own.
         self._gates = {}
         overlap = any(getattr(port, "paced", False) for port in self.ports.values())
         tails: dict[tuple[str, str], asyncio.Future[list[SendResult]]] = {}
+        renewing = asyncio.ensure_future(self._keep_claims())
+        try:
+            return await self._drain(report, overlap, tails, max_batches)
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+            self._held.clear()
+
+    async def _drain(
+        self,
+        report: DrainReport,
+        overlap: bool,
+        tails: dict[tuple[str, str], asyncio.Future[list[SendResult]]],
+        max_batches: int | None,
+    ) -> DrainReport:
+        batches = 0
         jobs = await self._claim_now() if not self.stopping else []
         current = asyncio.ensure_future(self._send_batch(jobs, tails)) if jobs else None
         recording: asyncio.Future[None] | None = None
@@ -145,16 +185,47 @@ class Dispatcher:
             # runs next, rather than waiting out the lease.
             ids = [job.delivery_id for job in unsent]
             await self.db.run(lambda session: release(session, ids, self.worker_id))
+            for delivery_id in ids:
+                self._held.pop(delivery_id, None)
         return report
 
+    async def _keep_claims(self) -> None:
+        """Renew the claims on rows this worker holds, for as long as the drain runs; a row
+        whose claim did not stand is no longer sent by this worker."""
+        lease = self.policy.lease_seconds
+        while True:
+            await asyncio.sleep(lease * RENEW_EVERY)
+            ids = sorted(self._held)
+            if not ids:
+                continue
+            asked = time.monotonic()
+            until = self.clock.now() + timedelta(seconds=lease)
+            try:
+                kept = await self.db.run(lambda s, i=ids, u=until: renew(s, i, self.worker_id, u))
+            except Exception:  # noqa: BLE001 - unconfirmed claims simply run out below
+                log.warning("could not renew the outbox claims", exc_info=True)
+                continue
+            for delivery_id in ids:
+                if delivery_id not in self._held:
+                    continue  # recorded meanwhile
+                if delivery_id in kept:
+                    self._held[delivery_id] = asked + lease * SEND_WITHIN
+                else:
+                    self._held[delivery_id] = 0.0
+
     async def _claim_now(self) -> list[Job]:
-        now = self.clock.now()
-        return await self.db.run(lambda session: self._claim(session, now))
+        now, asked = self.clock.now(), time.monotonic()
+        jobs = await self.db.run(lambda session: self._claim(session, now))
+        for job in jobs:
+            self._held[job.delivery_id] = asked + self.policy.lease_seconds * SEND_WITHIN
+        return jobs
 
     def _record(
         self, session: Session, jobs: list[Job], results: list[SendResult], now: datetime
     ) -> None:
         record(session, results, now, self.worker_id)
+        for job in jobs:
+            self._held.pop(job.delivery_id, None)
         sent: dict[str, list[int]] = {}
         for job, result in zip(jobs, results, strict=True):
             if result.status == "sent" and job.kind in ON_SENT:
@@ -188,6 +259,12 @@ class Dispatcher:
     def _claim(self, session: Session, now: datetime) -> list[Job]:
         lease = timedelta(seconds=self.policy.lease_seconds)
         rows = claim_due(session, now, self.worker_id, lease, self.policy.batch_size)
+        waiting = not_now(session, rows, now)
+        if waiting:
+            # Checked when it goes, not only when it was planned: a backlog, a retry or a
+            # pause must not wake anyone at the weekend or after hours.
+            postpone(session, waiting, self.worker_id, now)
+            rows = [row for row in rows if row.id not in waiting]
         if not rows:
             return []
         rendered: dict[tuple[str, int], Message | None] = {}
@@ -282,6 +359,9 @@ class Dispatcher:
             return SendResult(
                 job.delivery_id, "not_reached", error=f"no {job.platform} account is linked"
             )
+        if time.monotonic() >= self._held.get(job.delivery_id, 0.0):
+            # The claim may have run out: another worker may be sending this very row.
+            return SendResult(job.delivery_id, "lost", error="the claim ran out before sending")
         try:
             ref = await port.send(
                 job.recipient, job.message, job.send_key, maybe_sent=job.maybe_sent
@@ -300,5 +380,7 @@ class Dispatcher:
             return SendResult(
                 job.delivery_id, "failed", error=f"gave up after {job.attempts} tries: {reason}"
             )
-        delay = retry_delay(job.attempts, self.policy.retry_base_seconds, retry_after)
+        delay = retry_delay(
+            job.attempts, self.policy.retry_base_seconds, retry_after, self._random.random()
+        )
         return SendResult(job.delivery_id, "retry", error=reason, retry_at=self.clock.now() + delay)

@@ -33,6 +33,7 @@ class PlannedDelivery:
     not_before: datetime
     status: str = "pending"
     last_error: str = ""
+    any_hour: bool = False  # sent now at the SENDCO's word, whatever the hour
 
     @property
     def idempotency_key(self) -> str:
@@ -48,11 +49,12 @@ class PlannedDelivery:
         platform: str,
         moment: datetime | None,
         now: datetime,
+        any_hour: bool = False,
     ) -> PlannedDelivery:
         """A delivery at the person's sending moment; with none ahead (no working day within a
         year), planned as not reached with the reason, so the SENDCO sees who is missed."""
         if moment is not None:
-            return cls(school_id, staff_id, kind, subject_id, platform, moment)
+            return cls(school_id, staff_id, kind, subject_id, platform, moment, any_hour=any_hour)
         return cls(
             school_id, staff_id, kind, subject_id, platform, now, "not_reached", NO_SENDING_DAY
         )
@@ -76,6 +78,7 @@ def plan(session: Session, planned: list[PlannedDelivery]) -> int:
                 "not_before": p.not_before,
                 "attempts": 0,
                 "last_error": p.last_error,
+                "any_hour": p.any_hour,
             }
             for p in planned[start : start + PLAN_CHUNK]
         ]
@@ -127,6 +130,48 @@ def claim_due(
     return rows
 
 
+def renew(session: Session, ids: list[int], worker: str, until: datetime) -> set[int]:
+    """Extend this worker's claims on rows it still holds; returns the ids it still holds (a
+    row another worker has taken, or one already recorded, is not among them)."""
+    if not ids:
+        return set()
+    statement = (
+        update(Delivery)
+        .where(
+            Delivery.id.in_(ids),  # type: ignore[union-attr]
+            Delivery.claimed_by == worker,
+            Delivery.status == "sending",
+        )
+        .values(claimed_until=until)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return {row[0] for row in session.execute(statement).all()}
+
+
+def postpone(
+    session: Session, moments: dict[int, datetime | None], worker: str, now: datetime
+) -> None:
+    """Hand back claimed rows that may not go out now: each waits for its person's next sending
+    moment (the claim is not counted as an attempt), or, with none ahead, is not reached."""
+    for delivery_id, moment in moments.items():
+        values: dict[str, Any] = {
+            "claimed_by": None,
+            "claimed_until": None,
+            "attempts": Delivery.attempts - 1,
+        }
+        if moment is None:
+            values |= {"status": "not_reached", "last_error": NO_SENDING_DAY}
+        else:
+            values |= {"status": "pending", "not_before": moment}
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.claimed_by == worker)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def release(session: Session, ids: list[int], worker: str) -> None:
     """Hand back deliveries this worker claimed but did not try (it is stopping)."""
     session.execute(
@@ -146,7 +191,9 @@ class SendResult:
     """What became of one claimed delivery."""
 
     delivery_id: int
-    status: str  # sent, not_reached, retry, failed, cancelled
+    # sent, not_reached, retry, failed, cancelled; or lost: the claim ran out before it could
+    # be sent, so it was not tried and another worker (or a later drain) will take it.
+    status: str
     message_ref: dict[str, Any] | None = None
     error: str = ""
     retry_at: datetime | None = None
@@ -155,6 +202,8 @@ class SendResult:
 def record(session: Session, results: list[SendResult], now: datetime, worker: str) -> None:
     """Store the outcome of a batch. A row another worker has since reclaimed is left alone."""
     for result in results:
+        if result.status == "lost":
+            continue
         values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
         if result.status == "sent":
             values |= {"status": "sent", "sent_at": now, "message_ref": result.message_ref}
@@ -173,9 +222,14 @@ def record(session: Session, results: list[SendResult], now: datetime, worker: s
         )
 
 
-def retry_delay(attempts: int, base_seconds: float, retry_after: float | None) -> timedelta:
+def retry_delay(
+    attempts: int, base_seconds: float, retry_after: float | None, jitter: float = 0.0
+) -> timedelta:
     """The platform's Retry-After when it gave one (it knows when its limit resets: waiting
-    longer only slows a fan-out down), else exponential backoff from the base."""
+    longer only slows a fan-out down), else exponential backoff from the base, stretched by
+    `jitter` (0 to 1, a random draw) up to half as long again, so that sends which failed
+    together do not all come back in the same second."""
     if retry_after is not None:
         return timedelta(seconds=max(retry_after, 0.0))
-    return timedelta(seconds=base_seconds * 2 ** max(attempts - 1, 0))
+    backoff = base_seconds * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=backoff * (1 + 0.5 * min(max(jitter, 0.0), 1.0)))

@@ -127,6 +127,7 @@ def plan_round(
                 subject_id=item.id,  # type: ignore[arg-type]
                 platform=platform,
                 not_before=moments[item.staff_id],
+                any_hour=send_now,
             )
             for item in items
         ],

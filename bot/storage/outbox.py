@@ -31,3 +31,6 @@ class Delivery(SQLModel, table=True):
     message_ref: dict | None = Field(default=None, sa_column=Column(JSON))
     last_error: str = Field(default="", max_length=500)
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The SENDCO said "send now": it goes whatever the hour. Everything else waits for its
+    # person's sending moment, checked again when it is sent.
+    any_hour: bool = Field(default=False)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from bot.services.briefings import plan_due_briefings
+from bot.services.briefings import plan_briefing, plan_due_briefings
 from bot.services.chat_port import Message, MessageRef, NotReachable, Recipient, TemporaryFailure
 from bot.services.clock import FixedClock
 from bot.services.dispatcher import Dispatcher, DispatchPolicy
@@ -84,8 +84,11 @@ def test_failures_are_retried_with_backoff_and_unreachable_people_are_marked(
     assert asyncio.run(dispatcher.drain()).counts == {}
     clock.moment += timedelta(seconds=1)
     assert asyncio.run(dispatcher.drain()).counts == {"retry": 1}
-    # Second failure: backoff doubles to 60 s.
-    clock.moment += timedelta(seconds=60)
+    # Second failure: backoff doubles to 60 s, stretched by a random jitter of up to half.
+    again = db.work(lambda s: s.exec(select(Delivery).where(Delivery.status == "pending")).one())
+    waited = (again.not_before - clock.now()).total_seconds()
+    assert 60 <= waited <= 90
+    clock.moment = again.not_before
     assert asyncio.run(dispatcher.drain()).counts == {"sent": 1}
 
     final = sorted(statuses(db).values())
@@ -294,3 +297,115 @@ def test_someone_who_left_after_planning_is_not_sent_it(db: Database, clock: Fix
     assert asyncio.run(dispatcher.drain()).counts == {"sent": 2, "cancelled": 1}
     assert ann not in [who for who, _title in platform.delivered]
     assert ("cancelled", 1, "the person has left or was deactivated") in statuses(db).values()
+
+
+class RunningClock:
+    """Real time, but starting on a school day in the sending hours (a Tuesday in term)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start, self.began = start, time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.began)
+
+
+class SlowPlatform(ScriptedPlatform):
+    """A platform that takes its time over each message, as Slack does when it is busy."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__({})
+        self.seconds = seconds
+
+    async def send(
+        self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False
+    ) -> MessageRef:
+        await asyncio.sleep(self.seconds)
+        return await super().send(recipient, message, send_key, maybe_sent)
+
+
+def setup_many(db: Database, clock: object, count: int) -> list[str]:
+    def setup(s):  # type: ignore[no-untyped-def]
+        school = factories.school(s)
+        people = [factories.person(s, school, f"Person {n:02d}") for n in range(count)]
+        factories.briefing(s, school, clock.now(), send_on=clock.now().date())  # type: ignore[attr-defined]
+        return [p.email for p in people]
+
+    emails = db.work(setup)
+    db.work(lambda s: plan_due_briefings(s, clock.now(), "local"))  # type: ignore[attr-defined]
+    return emails
+
+
+def test_a_claim_held_by_a_slow_batch_is_never_taken_by_another_worker(db: Database) -> None:
+    """Two dispatchers on one database, a lease shorter than a batch takes to send: the first
+    keeps renewing its claim while it sends, so the second never takes (and sends) the same
+    rows, and nobody gets the briefing twice."""
+    clock = RunningClock(datetime(2026, 11, 3, 10, 0, tzinfo=UTC))
+    emails = setup_many(db, clock, 8)
+    policy = DispatchPolicy(batch_size=8, lease_seconds=1.0)
+    first_platform, second_platform = SlowPlatform(0.3), SlowPlatform(0.3)
+    first = Dispatcher(db, {"local": first_platform}, clock, policy, "replica-a")
+    second = Dispatcher(db, {"local": second_platform}, clock, policy, "replica-b")
+
+    async def keep_draining(dispatcher: Dispatcher, seconds: float) -> None:
+        ends = time.monotonic() + seconds
+        while time.monotonic() < ends:
+            await dispatcher.drain(max_batches=1)
+            await asyncio.sleep(0.1)
+
+    async def both() -> None:
+        # One batch each: without renewal the two would pass lapsed rows back and forth.
+        started = asyncio.ensure_future(first.drain(max_batches=1))
+        await asyncio.sleep(0.2)  # the first has claimed every row by now
+        await asyncio.gather(started, keep_draining(second, 3.5))
+
+    asyncio.run(both())
+    received = [who for who, _ in first_platform.delivered + second_platform.delivered]
+    assert sorted(received) == sorted(emails)  # each person once, nobody missed
+    assert {s for s, _a, _e in statuses(db).values()} == {"sent"}
+
+
+def test_a_backlog_found_at_the_weekend_waits_for_monday_morning(db: Database) -> None:
+    """Planned for Friday afternoon, found by a dispatcher that was down until Saturday: it
+    waits for each person's next sending moment, Monday 07:30, rather than going at once."""
+    clock = FixedClock(datetime(2026, 11, 6, 16, 29, tzinfo=UTC))  # Friday, in term
+    setup_three(db, clock)
+    clock.moment = datetime(2026, 11, 7, 10, 0, tzinfo=UTC)  # Saturday
+    platform = ScriptedPlatform({})
+    dispatcher = Dispatcher(db, {"local": platform}, clock, DispatchPolicy(), "w1")
+    assert asyncio.run(dispatcher.drain()).sent == 0
+    rows = db.work(lambda s: s.exec(select(Delivery)).all())
+    assert {(r.status, r.not_before, r.attempts) for r in rows} == {
+        ("pending", datetime(2026, 11, 9, 7, 30, tzinfo=UTC), 0)
+    }
+    clock.moment = datetime(2026, 11, 9, 7, 30, tzinfo=UTC)
+    assert asyncio.run(dispatcher.drain()).counts == {"sent": 3}
+
+
+def test_a_retry_that_would_land_after_hours_waits_for_the_next_day(db: Database) -> None:
+    clock = FixedClock(datetime(2026, 11, 3, 16, 29, tzinfo=UTC))  # Tuesday, a minute to go
+    _ann, ben, _cy = setup_three(db, clock)
+    platform = ScriptedPlatform({ben: [TemporaryFailure("busy", retry_after=120)]})
+    dispatcher = Dispatcher(db, {"local": platform}, clock, DispatchPolicy(), "w1")
+    assert asyncio.run(dispatcher.drain()).counts == {"sent": 2, "retry": 1}
+    clock.moment = datetime(2026, 11, 3, 16, 31, tzinfo=UTC)
+    assert asyncio.run(dispatcher.drain()).sent == 0
+    waiting = db.work(lambda s: s.exec(select(Delivery).where(Delivery.status == "pending")).one())
+    assert waiting.not_before == datetime(2026, 11, 4, 7, 30, tzinfo=UTC)
+    clock.moment = waiting.not_before
+    assert asyncio.run(dispatcher.drain()).counts == {"sent": 1}
+
+
+def test_what_the_sendco_sends_now_goes_whatever_the_hour(db: Database) -> None:
+    """ "Send now" is the SENDCO's own choice (and the demo's): it is not held for Monday."""
+    clock = FixedClock(datetime(2026, 11, 7, 10, 0, tzinfo=UTC))  # Saturday
+
+    def setup(s):  # type: ignore[no-untyped-def]
+        school = factories.school(s)
+        for name in ("Ann Able", "Ben Busy"):
+            factories.person(s, school, name)
+        briefing = factories.briefing(s, school, clock.now(), send_on=clock.now().date())
+        return plan_briefing(s, briefing, clock.now(), "local", send_now=True)
+
+    assert db.work(setup) == 2
+    dispatcher = Dispatcher(db, {"local": ScriptedPlatform({})}, clock, DispatchPolicy(), "w1")
+    assert asyncio.run(dispatcher.drain()).counts == {"sent": 2}

@@ -104,6 +104,7 @@ def plan_alerts(
                 platform,
                 moment,
                 now,
+                any_hour=send_now,
             )
         )
     plan(session, planned)
