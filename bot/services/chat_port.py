@@ -115,6 +115,17 @@ class NotReachable(Exception):
         self.reason = reason
 
 
+class SetUpProblem(Exception):
+    """The platform refuses sendbot itself (its token was revoked, its workspace deleted, the
+    bot disabled by an administrator): nobody can be reached until someone puts it right.
+    `fix` says what to do, for the SENDCO and the school's IT person."""
+
+    def __init__(self, reason: str, fix: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.fix = fix
+
+
 class TemporaryFailure(Exception):
     """Sending failed in a way that may pass (rate limit, outage); try again later."""
 

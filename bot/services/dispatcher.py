@@ -13,7 +13,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot.services.chat_port import ChatPort, Message, NotReachable, Recipient, TemporaryFailure
+from bot.services.chat_port import (
+    ChatPort,
+    Message,
+    NotReachable,
+    Recipient,
+    SetUpProblem,
+    TemporaryFailure,
+)
 from bot.services.clock import Clock
 from bot.services.outbox import (
     SendResult,
@@ -24,6 +31,7 @@ from bot.services.outbox import (
     renew,
     retry_delay,
 )
+from bot.services.platform_status import clear_problems, note_problem
 from bot.services.renderers import ON_SENT, RENDERERS, absolute_links
 from bot.services.send_window import not_now
 from bot.storage.database import Database
@@ -49,6 +57,9 @@ class DispatchPolicy:
 # to overlap, far past any platform call's timeout.
 RENEW_EVERY = 0.25
 SEND_WITHIN = 0.5
+# While a platform refuses sendbot itself, its deliveries wait this long between tries; the first
+# to go through again ends the pause by itself.
+SET_UP_RECHECK = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,8 @@ class Dispatcher:
         # Claimed rows not yet recorded -> the monotonic time until which they may be sent.
         self._held: dict[int, float] = {}
         self._random = random.Random()
+        # Platforms found refusing sendbot itself during this drain: nothing more is sent there.
+        self._refused: dict[str, SetUpProblem] = {}
 
     async def drain(self, max_batches: int | None = None) -> DrainReport:
         """Send batches until nothing is due (or `max_batches`, or a stop is asked for).
@@ -122,6 +135,7 @@ class Dispatcher:
         self._gates = {}
         overlap = any(getattr(port, "paced", False) for port in self.ports.values())
         tails: dict[tuple[str, str], asyncio.Future[list[SendResult]]] = {}
+        self._refused = {}
         renewing = asyncio.ensure_future(self._keep_claims())
         try:
             return await self._drain(report, overlap, tails, max_batches)
@@ -226,6 +240,14 @@ class Dispatcher:
         record(session, results, now, self.worker_id)
         for job in jobs:
             self._held.pop(job.delivery_id, None)
+        for platform, problem in self._refused.items():
+            if note_problem(session, platform, problem.reason, problem.fix, now):
+                log.error("%s refuses sendbot (%s): %s", platform, problem.reason, problem.fix)
+        clear_problems(
+            session,
+            {j.platform for j, r in zip(jobs, results, strict=True) if r.status == "sent"}
+            - self._refused.keys(),
+        )
         sent: dict[str, list[int]] = {}
         for job, result in zip(jobs, results, strict=True):
             if result.status == "sent" and job.kind in ON_SENT:
@@ -359,6 +381,8 @@ class Dispatcher:
             return SendResult(
                 job.delivery_id, "not_reached", error=f"no {job.platform} account is linked"
             )
+        if job.platform in self._refused:
+            return self._hold(job, self._refused[job.platform])
         if time.monotonic() >= self._held.get(job.delivery_id, 0.0):
             # The claim may have run out: another worker may be sending this very row.
             return SendResult(job.delivery_id, "lost", error="the claim ran out before sending")
@@ -368,12 +392,21 @@ class Dispatcher:
             )
         except NotReachable as exc:
             return SendResult(job.delivery_id, "not_reached", error=exc.reason)
+        except SetUpProblem as exc:
+            self._refused.setdefault(job.platform, exc)
+            return self._hold(job, exc)
         except TemporaryFailure as exc:
             return self._retry(job, exc.reason, exc.retry_after)
         except Exception as exc:  # noqa: BLE001 - one bad send must not stop the fan-out
             log.warning("sending delivery %s failed", job.delivery_id, exc_info=True)
             return self._retry(job, f"{type(exc).__name__}: {exc}", None)
         return SendResult(job.delivery_id, "sent", message_ref=ref.data)
+
+    def _hold(self, job: Job, problem: SetUpProblem) -> SendResult:
+        """Back to the outbox without counting a try: the fault is sendbot's set-up, not the
+        person's, so nobody is marked not reached for it."""
+        retry_at = self.clock.now() + SET_UP_RECHECK
+        return SendResult(job.delivery_id, "held", error=problem.reason, retry_at=retry_at)
 
     def _retry(self, job: Job, reason: str, retry_after: float | None) -> SendResult:
         if job.attempts >= self.policy.max_attempts:

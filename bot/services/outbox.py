@@ -191,8 +191,9 @@ class SendResult:
     """What became of one claimed delivery."""
 
     delivery_id: int
-    # sent, not_reached, retry, failed, cancelled; or lost: the claim ran out before it could
-    # be sent, so it was not tried and another worker (or a later drain) will take it.
+    # sent, not_reached, retry, failed, cancelled; held: the platform refuses sendbot itself,
+    # so it waits without counting a try; lost: the claim ran out before it could be sent, so
+    # it was not tried and another worker (or a later drain) will take it.
     status: str
     message_ref: dict[str, Any] | None = None
     error: str = ""
@@ -207,6 +208,13 @@ def record(session: Session, results: list[SendResult], now: datetime, worker: s
         values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
         if result.status == "sent":
             values |= {"status": "sent", "sent_at": now, "message_ref": result.message_ref}
+        elif result.status == "held":
+            values |= {
+                "status": "pending",
+                "not_before": result.retry_at,
+                "last_error": result.error[:500],
+                "attempts": Delivery.attempts - 1,
+            }
         elif result.status == "retry":
             values |= {
                 "status": "pending",

@@ -7,6 +7,7 @@ from bot.storage.briefing import Acknowledgement, Briefing
 from bot.storage.linking import PersonLink
 from bot.storage.local_chat import LocalMessage
 from bot.storage.outbox import Delivery
+from bot.storage.platform_status import PlatformProblem
 from bot.storage.quiz import MemoryState, Question, QuizItem, QuizRound, Target
 from bot.storage.register import (
     ProfileAlert,
@@ -32,6 +33,7 @@ __all__ = [
     "Delivery",
     "LocalMessage",
     "MemoryState",
+    "PlatformProblem",
     "PersonLink",
     "ProfileAlert",
     "ProfileRead",

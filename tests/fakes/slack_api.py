@@ -59,6 +59,8 @@ class FakeSlack(RecordingFake):
         self._failures: dict[str, list[int]] = {}
         self._delays: dict[str, float] = {}
         self._response_urls: dict[str, dict[str, Any]] = {}
+        # Set when the bot's own token stops working: Slack's error for every call made with it.
+        self.token_error: str | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -145,6 +147,13 @@ class FakeSlack(RecordingFake):
     # --- what happened -------------------------------------------------------------------------
 
     # --- faults --------------------------------------------------------------------------------
+
+    def refuse_token(self, error: str | None = "account_inactive") -> None:
+        """From now on every call with the bot token gets `error`, as Slack answers once the
+        workspace or the user who installed the app is deleted (account_inactive) or the token
+        is revoked (token_revoked); None makes the token work again (a reinstall)."""
+        with self._lock:
+            self.token_error = error
 
     def fail_next(self, method: str, times: int = 1, status: int = 500) -> None:
         """Answer the next `times` calls with this status and Slack's body (429: Retry-After 1)."""
@@ -233,6 +242,8 @@ class FakeSlack(RecordingFake):
         expected = self.app_token if method == "apps.connections.open" else self.token
         if token != expected:
             return 200, {}, error("invalid_auth")
+        if self.token_error is not None and token == self.token:
+            return 200, {}, error(self.token_error)
         with self._lock:
             answer = self.workspace.methods.get(method)
             if answer is None:

@@ -125,7 +125,8 @@ class Workspace:
             if user is None:
                 return None, None, "channel_not_found" if channel[0] == "D" else "user_not_found"
             if user.deleted:
-                return None, None, "account_inactive"
+                # account_inactive is about the caller's own token, never the recipient.
+                return None, None, "user_disabled"
             if not user.messages_tab:
                 return None, None, "messages_tab_disabled"
             return self.dm_for(user.id), user.id, None

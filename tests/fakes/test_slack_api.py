@@ -162,7 +162,7 @@ def test_posting_to_a_user_id_opens_one_dm(slack: FakeSlack) -> None:
     [
         ("UOFF", "messages_tab_disabled"),
         ("UNOBODY", "user_not_found"),
-        ("UGONE", "account_inactive"),
+        ("UGONE", "user_disabled"),
         ("D99999999", "channel_not_found"),
         ("C0NOTJOINED", "channel_not_found"),
     ],
@@ -547,3 +547,17 @@ def test_many_concurrent_posts_are_each_kept_once(slack: FakeSlack) -> None:
     stamps = asyncio.run(fan_out())
     assert len(set(stamps)) == 200
     assert sorted(m["user"] for m in slack.messages) == sorted(f"UP{i}" for i in range(200))
+
+
+@pytest.mark.parametrize("reason", ["account_inactive", "token_revoked"])
+def test_a_dead_token_is_refused_for_every_call_until_it_works_again(
+    slack: FakeSlack, reason: str
+) -> None:
+    slack.add_user("U1", "a@school.example")
+    slack.refuse_token(reason)
+    for method in ("chat_postMessage", "conversations_open"):
+        with pytest.raises(SlackApiError) as refused:
+            asyncio.run(getattr(async_client(slack), method)(channel="U1", users="U1", text="x"))
+        assert refused.value.response["error"] == reason
+    slack.refuse_token(None)
+    assert asyncio.run(async_client(slack).chat_postMessage(channel="U1", text="x"))["ok"]

@@ -13,10 +13,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.chat.slack.adapter import NOT_REACHABLE, SlackChat, web_client
+from bot.chat.slack.adapter import NOT_REACHABLE, SET_UP, SlackChat, web_client
+from bot.domain.people import Role
 from bot.services.briefings import plan_briefing
 from bot.services.clock import FixedClock
 from bot.services.dispatcher import Dispatcher, DispatchPolicy, DrainReport
+from bot.services.platform_status import current_problems
 from bot.storage.database import Database
 from bot.storage.outbox import Delivery
 from bot.storage.staff import ChatIdentity
@@ -24,6 +26,7 @@ from tests import factories
 from tests.contract.harnesses import seen_from_blocks
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_limits import SlackLimits
+from tests.integration.webapp import client_for, sendbot_for, sign_in
 
 SCALE = 30  # one fake Slack minute passes in two real seconds
 ALLOWANCE = 120  # the fake workspace's chat.postMessage allowance a (fake) minute
@@ -207,7 +210,7 @@ def test_people_slack_will_not_let_us_reach_are_marked_with_the_reason_and_not_r
     assert {who: (rows[who].status, rows[who].last_error) for who in rows} == {
         tab_off: ("not_reached", NOT_REACHABLE["messages_tab_disabled"]),
         not_there: ("not_reached", NOT_REACHABLE["user_not_found"]),
-        deactivated: ("not_reached", NOT_REACHABLE["account_inactive"]),
+        deactivated: ("not_reached", NOT_REACHABLE["user_disabled"]),
         reached: ("sent", ""),
     }
     assert slack.calls[POST] == 4  # one try each: the retry handlers left them alone
@@ -216,6 +219,56 @@ def test_people_slack_will_not_let_us_reach_are_marked_with_the_reason_and_not_r
     assert drain(d)[0].counts == {}
     assert slack.calls[POST] == 4
     assert arrived(slack) == [(user_id(reached), "all 1")]
+
+
+def test_a_dead_token_pauses_sending_without_marking_anyone_and_a_reinstall_resumes_it(
+    db: Database, clock: FixedClock, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """account_inactive is Slack's word for sendbot's own token (its workspace or installing
+    user deleted), not for a person: nobody is "not reached" for good, the problem is noted
+    with its fix, and once the token works again everything goes."""
+    staff = people(db, slack, 20)
+    briefings(db, clock)
+    slack.refuse_token("account_inactive")
+    d = dispatcher(db, clock, slack_chat(slack, in_flight=4))
+
+    assert drain(d)[0].counts == {"held": 20}
+    # Only the sends already under way when the first refusal came back asked Slack at all.
+    assert slack.calls[POST] <= 4
+    rows = deliveries(db)
+    assert {(r.status, r.attempts) for r in rows.values()} == {("pending", 0)}
+    problems = db.work(lambda s: current_problems(s))
+    assert [(p.platform, p.reason) for p in problems] == [("slack", SET_UP["account_inactive"][0])]
+    assert "Reinstall sendbot" in problems[0].fix
+    assert any("refuses sendbot" in r.getMessage() for r in caplog.records)
+    page = sendco_page(db, clock, "/sendco/people")
+    assert 'data-platform-problem="slack"' in page and "Reinstall sendbot" in page
+
+    slack.refuse_token(None)  # reinstalled
+    clock.moment += timedelta(minutes=5)
+    assert drain(d)[0].counts == {"sent": 20}
+    assert sorted(who for who, _ in arrived(slack)) == sorted(map(user_id, staff))
+    assert db.work(lambda s: current_problems(s)) == []
+    assert "data-platform-problem" not in sendco_page(db, clock, "/sendco/people")
+
+
+def sendco_page(db: Database, clock: FixedClock, path: str) -> str:
+    """The page as the school's SENDCO sees it."""
+
+    def sendco(s):  # type: ignore[no-untyped-def]
+        named = select(factories.Staff).where(factories.Staff.name == "Sue Sendco")
+        found = s.exec(named).first()
+        if found is None:
+            school = s.exec(select(factories.School)).one()
+            found = factories.person(s, school, "Sue Sendco", roles={Role.SENDCO})
+        return found.id
+
+    sendbot = sendbot_for(db.engine.url.render_as_string(hide_password=False), clock)
+    client = client_for(sendbot)
+    sign_in(client, db.work(sendco))
+    text = client.get(path).text
+    sendbot.db.dispose()
+    return text
 
 
 def test_a_slow_slack_holds_up_no_more_than_max_in_flight_sends(

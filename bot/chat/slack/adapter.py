@@ -23,6 +23,7 @@ from bot.services.chat_port import (
     MessageRef,
     NotReachable,
     Recipient,
+    SetUpProblem,
     TemporaryFailure,
 )
 
@@ -38,10 +39,28 @@ NOT_REACHABLE = {
     "messages_tab_disabled": "their Messages tab for sendbot is turned off in Slack",
     "user_not_found": "they are not in the Slack workspace",
     "users_not_found": "they are not in the Slack workspace",
-    "account_inactive": "their Slack account is deactivated",
     "user_disabled": "their Slack account is deactivated",
     "channel_not_found": "Slack could not open a direct message with them",
     "cannot_dm_bot": "their Slack account is a bot",
+}
+# Slack's errors that mean it refuses sendbot itself, not one person: sending pauses (nobody is
+# marked not reached for them) and resumes by itself once the token works again.
+REINSTALL = (
+    "Reinstall sendbot to the Slack workspace (api.slack.com/apps, Install App) and put the new "
+    "bot token in SLACK_BOT_TOKEN, or, with OAuth, ask a workspace admin to add sendbot again."
+)
+SET_UP = {
+    "account_inactive": (
+        "the Slack token belongs to a deleted user or workspace",
+        REINSTALL,
+    ),
+    "invalid_auth": (
+        "Slack does not accept sendbot's token",
+        "Check SLACK_BOT_TOKEN. " + REINSTALL,
+    ),
+    "not_authed": ("sendbot sent Slack no token", "Set SLACK_BOT_TOKEN to the app's bot token."),
+    "token_revoked": ("sendbot's Slack token was revoked", REINSTALL),
+    "token_expired": ("sendbot's Slack token has expired", REINSTALL),
 }
 # Slack counts a workspace's posts in one-minute windows as they arrive, and requests arrive a
 # little unevenly (threads, connections, the network), so sending the whole allowance meets an
@@ -193,6 +212,8 @@ class SlackChat:
             error = str(exc.response.get("error", ""))
             if error in NOT_REACHABLE:
                 raise NotReachable(NOT_REACHABLE[error]) from exc
+            if error in SET_UP:
+                raise SetUpProblem(*SET_UP[error]) from exc
             if error in TEMPORARY or exc.response.status_code >= 500:
                 retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get(
                     "retry-after"
