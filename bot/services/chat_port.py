@@ -126,6 +126,15 @@ class SetUpProblem(Exception):
         self.fix = fix
 
 
+class Refused(Exception):
+    """The platform refused this message for good (malformed, too large, its own error that
+    it says not to retry): trying again would only fail again."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class TemporaryFailure(Exception):
     """Sending failed in a way that may pass (rate limit, outage); try again later."""
 

@@ -18,6 +18,7 @@ from bot.services.chat_port import (
     Message,
     NotReachable,
     Recipient,
+    Refused,
     SetUpProblem,
     TemporaryFailure,
 )
@@ -392,6 +393,8 @@ class Dispatcher:
             )
         except NotReachable as exc:
             return SendResult(job.delivery_id, "not_reached", error=exc.reason)
+        except Refused as exc:
+            return SendResult(job.delivery_id, "failed", error=exc.reason)
         except SetUpProblem as exc:
             self._refused.setdefault(job.platform, exc)
             return self._hold(job, exc)

@@ -47,15 +47,24 @@ from tests.fakes.teams_limits import TeamsLimits, TeamsRateLimiter
 from tests.fakes.teams_tenant import TeamsUser, Tenant, teams_error
 
 REGION = "emea"
+# Microsoft's Bot Connector error table: its status, code and message for each fault a test
+# may inject. 400, 401, 413 and 500 are ones Microsoft says not to retry.
 FAULTS = {
+    400: ("BadArgument", "The request is malformed."),
     412: ("PreconditionFailed", "The precondition failed; retry."),
-    429: ("TooManyRequests", "Too many requests."),
-    500: ("InternalServerError", "An internal error occurred."),
+    413: ("RequestEntityTooLarge", "The request is too large."),
+    429: ("Throttled", "Too many requests."),
+    500: ("ServiceError", "An internal error occurred."),
     502: ("BadGateway", "Bad gateway."),
     503: ("ServiceUnavailable", "The service is unavailable."),
     504: ("GatewayTimeout", "The gateway timed out."),
 }
 DENIED: Reply = (401, {}, {"message": "Authorization has been denied for this request."})
+# The 403 sub-codes a test may inject (others come from the tenant's state).
+FORBIDDEN = {
+    "InvalidBotApiHost": "The bot API host is not valid for this tenant's cloud.",
+    "ForbiddenOperationException": "The bot is not allowed to do this in this conversation.",
+}
 # Any of these application permissions lets an app read a user in Graph.
 USER_READ_ROLES = {GRAPH_USER_READ_ROLE, "User.ReadWrite.All", "Directory.Read.All"}
 GRAPH_OPERATIONS = {"install", "get_user"}
@@ -168,14 +177,33 @@ class FakeTeams(RecordingFake):
     # --- faults --------------------------------------------------------------------------------
 
     def fail_next(
-        self, operation: str, times: int = 1, status: int = 503, *, applied: bool = False
+        self,
+        operation: str,
+        times: int = 1,
+        status: int | str = 503,
+        *,
+        applied: bool = False,
+        retry_after: bool = True,
     ) -> None:
-        """Answer the next `times` calls with this status (429 with Retry-After: 1); with
-        `applied`, the operation is done first, so the caller sees a failure that succeeded."""
-        if status not in FAULTS:
-            raise ValueError(f"fail_next takes one of {sorted(FAULTS)}")
+        """Answer the next `times` calls with this status, or with a 403 of this sub-code
+        (one of FORBIDDEN). A 429 carries Retry-After: 1 unless `retry_after` is false, as
+        Teams sometimes sends none. With `applied`, the operation is done first, so the caller
+        sees a failure that succeeded."""
+        if status not in FAULTS and status not in FORBIDDEN:
+            raise ValueError(f"fail_next takes one of {sorted(FAULTS)} or {sorted(FORBIDDEN)}")
+        fault = status if retry_after or status != 429 else "429-bare"
         with self._lock:
-            self._failures.setdefault(operation, []).extend([(status, applied)] * times)
+            self._failures.setdefault(operation, []).extend([(fault, applied)] * times)
+
+    def block(self, aad_id: str, blocked: bool = True) -> None:
+        """The person blocks (or unblocks) the bot in their chat with it."""
+        with self._lock:
+            self.tenant.users[aad_id].blocked = blocked
+
+    def disable_bot(self, disabled: bool = True) -> None:
+        """A Teams administrator turns the bot off (or on again) for the whole tenant."""
+        with self._lock:
+            self.tenant.bot_disabled = disabled
 
     def slow(self, operation: str, seconds: float) -> None:
         """Wait this many real seconds before answering every call; 0 ends it."""
@@ -296,7 +324,11 @@ def _route(method: str, parts: list[str]) -> tuple[str, list[str]] | None:
     return None
 
 
-def _fault(status: int) -> Reply:
-    code, message = FAULTS[status]
-    reply = teams_error(status, code, message)
-    return (status, {"Retry-After": "1"}, reply[2]) if status == 429 else reply
+def _fault(fault: int | str) -> Reply:
+    if fault in FORBIDDEN:
+        return teams_error(403, str(fault), FORBIDDEN[str(fault)])
+    if fault == "429-bare":
+        return teams_error(429, *FAULTS[429])
+    code, message = FAULTS[int(fault)]
+    reply = teams_error(int(fault), code, message)
+    return (int(fault), {"Retry-After": "1"}, reply[2]) if fault == 429 else reply

@@ -28,6 +28,12 @@ NOT_INSTALLED = (
 )
 
 
+# Microsoft's 403 sub-codes for a bot its tenant's admin turned off and for a person who
+# blocked the bot.
+BOT_DISABLED = (403, "BotDisabledByAdmin", "The bot has been disabled by the tenant admin.")
+BLOCKED = (403, "ConversationBlockedByUser", "The user has blocked the bot.")
+
+
 @dataclass
 class TeamsUser:
     """A person in the tenant; the bot can reach them only while `installed`. A disabled
@@ -39,6 +45,7 @@ class TeamsUser:
     installed: bool
     enabled: bool = True
     guest: bool = False
+    blocked: bool = False  # the person blocked the bot in their chat with it
 
     @property
     def teams_id(self) -> str:
@@ -67,6 +74,8 @@ class Tenant:
         self.tenant_id, self.bot_id, self.teams_app_id = tenant_id, bot_id, teams_app_id
         self.users: dict[str, TeamsUser] = {}
         self.conversations: dict[str, Conversation] = {}
+        # A Teams administrator disabled the bot for the whole tenant.
+        self.bot_disabled = False
         self._activity_ids = itertools.count(1764000000001)
 
     def user(self, user_id: str) -> TeamsUser | None:
@@ -100,6 +109,8 @@ class Tenant:
         tenant = body.get("tenantId") or (body.get("channelData") or {}).get("tenant", {}).get("id")
         if tenant != self.tenant_id:
             return teams_error(400, "BadArgument", "Tenant id is required and must be the bot's.")
+        if self.bot_disabled:
+            return teams_error(*BOT_DISABLED)
         user = self.user(str(members[0].get("id", "")))
         if user is None or not user.installed:
             return teams_error(*NOT_INSTALLED)
@@ -145,8 +156,12 @@ class Tenant:
         conversation = self.conversations.get(conversation_id)
         if conversation is None:
             return None, teams_error(404, "ConversationNotFound", "Conversation not found.")
+        if self.bot_disabled:
+            return None, teams_error(*BOT_DISABLED)
         if not conversation.user.installed:
             return None, teams_error(*NOT_INSTALLED)
+        if conversation.user.blocked:
+            return None, teams_error(*BLOCKED)
         return conversation, (200, {}, None)
 
     # --- Graph ---------------------------------------------------------------------------------

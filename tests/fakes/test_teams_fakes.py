@@ -644,3 +644,46 @@ def test_fail_next_takes_only_the_statuses_teams_sends(teams: FakeTeams) -> None
     with pytest.raises(ValueError):
         teams.fail_next("send", status=418)
     assert json.dumps(teams.requests()) == "[]"
+
+
+def refusal(teams: FakeTeams, token: str, conversation_id: str) -> tuple[int, str]:
+    """Send once and expect a refusal: its status and Microsoft's error code."""
+
+    async def work(conversations: Any) -> tuple[int, str]:
+        with pytest.raises(aiohttp.ClientResponseError) as raised:
+            await conversations.send_to_conversation(conversation_id, card_activity("Hi"))
+        return raised.value.status, json.loads(raised.value.message)["error"]["code"]
+
+    return run(with_client(teams, token, work))
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(400, "BadArgument"), (413, "RequestEntityTooLarge"), (500, "ServiceError")],
+)
+def test_errors_not_to_retry_carry_microsofts_codes(
+    identity: FakeIdentity, teams: FakeTeams, status: int, code: str
+) -> None:
+    [conversation] = installed(teams, 1)
+    teams.fail_next("send", status=status)
+    assert refusal(teams, connector_token(identity), conversation) == (status, code)
+
+
+def test_a_429_may_come_without_retry_after(identity: FakeIdentity, teams: FakeTeams) -> None:
+    [conversation] = installed(teams, 1)
+    teams.fail_next("send", status=429, retry_after=False)
+    assert sends(teams, connector_token(identity), [conversation]) == [429]
+
+
+def test_a_blocked_person_and_a_disabled_bot_get_their_403_sub_codes(
+    identity: FakeIdentity, teams: FakeTeams
+) -> None:
+    [conversation] = installed(teams, 1)
+    token = connector_token(identity)
+    teams.block("aad-0")
+    assert refusal(teams, token, conversation) == (403, "ConversationBlockedByUser")
+    teams.block("aad-0", blocked=False)
+    teams.disable_bot()
+    assert refusal(teams, token, conversation) == (403, "BotDisabledByAdmin")
+    teams.disable_bot(False)
+    assert sends(teams, token, [conversation]) == [201]

@@ -10,11 +10,16 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-import aiohttp
 import pytest
 from microsoft_agents.authentication.msal import MsalAuth
 
-from bot.chat.teams.adapter import NEVER_SEEN, NOT_INSTALLED, TeamsChat
+from bot.chat.teams.adapter import (
+    BLOCKED,
+    NEVER_SEEN,
+    NOT_INSTALLED,
+    TENANT_PROBLEMS,
+    TeamsChat,
+)
 from bot.chat.teams.tokens import ConnectorTokens, auth_configuration
 from bot.services.chat_port import (
     Button,
@@ -22,6 +27,8 @@ from bot.services.chat_port import (
     MessageRef,
     NotReachable,
     Recipient,
+    Refused,
+    SetUpProblem,
     TemporaryFailure,
 )
 from tests.fakes.teams_cards import ADAPTIVE_CARD, card_problem
@@ -243,11 +250,54 @@ def test_an_update_that_meets_a_429_is_temporary(teams: FakeTeams) -> None:
     assert teams.messages_to("aad-ann")[0]["updates"] == 0
 
 
-def test_other_errors_are_raised_as_they_are(teams: FakeTeams) -> None:
-    teams.fail_next("send", status=500)
-    with pytest.raises(aiohttp.ClientResponseError) as raised:
+@pytest.mark.parametrize("status", [400, 413, 500])
+def test_errors_microsoft_says_not_to_retry_are_refused_for_good(
+    teams: FakeTeams, status: int
+) -> None:
+    teams.fail_next("send", status=status)
+    with pytest.raises(Refused) as refused:
         run(teams, lambda adapter: adapter.send(person(teams, "aad-ann"), briefing(), "k1"))
-    assert raised.value.status == 500
+    assert str(status) in refused.value.reason
+    assert teams.calls["send"] == 1  # not tried again
+
+
+def test_a_429_without_retry_after_is_temporary_with_no_wait_given(teams: FakeTeams) -> None:
+    teams.fail_next("send", status=429, retry_after=False)
+    with pytest.raises(TemporaryFailure) as failed:
+        run(teams, lambda adapter: adapter.send(person(teams, "aad-ann"), briefing(), "k1"))
+    assert failed.value.retry_after is None  # the dispatcher's own backoff applies
+
+
+def test_a_person_who_blocked_sendbot_is_not_reached_and_is_again_once_unblocked(
+    teams: FakeTeams,
+) -> None:
+    ann = person(teams, "aad-ann")
+    teams.block("aad-ann")
+    with pytest.raises(NotReachable) as refused:
+        run(teams, lambda adapter: adapter.send(ann, briefing(), "k1"))
+    assert refused.value.reason == BLOCKED
+    teams.block("aad-ann", blocked=False)
+    run(teams, lambda adapter: adapter.send(ann, briefing(), "k2"))
+    assert len(teams.messages_to("aad-ann")) == 1
+
+
+def test_a_bot_disabled_by_the_admin_or_the_wrong_cloud_is_a_set_up_problem(
+    teams: FakeTeams,
+) -> None:
+    ann = person(teams, "aad-ann")
+    teams.disable_bot()
+    with pytest.raises(SetUpProblem) as disabled:
+        run(teams, lambda adapter: adapter.send(ann, briefing(), "k1"))
+    assert disabled.value.reason == TENANT_PROBLEMS["BotDisabledByAdmin"][0]
+    assert "Teams admin centre" in disabled.value.fix
+    teams.disable_bot(False)
+    teams.fail_next("send", status="InvalidBotApiHost")
+    with pytest.raises(SetUpProblem) as wrong_cloud:
+        run(teams, lambda adapter: adapter.send(ann, briefing(), "k2"))
+    assert "TEAMS_SERVICE_URL" in wrong_cloud.value.fix
+    teams.fail_next("send", status="ForbiddenOperationException")
+    with pytest.raises(NotReachable):
+        run(teams, lambda adapter: adapter.send(ann, briefing(), "k3"))
 
 
 # --- Teams' limits ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ within Teams' limits, sent with the Agents SDK's connector client and its msal c
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,8 @@ from bot.services.chat_port import (
     MessageRef,
     NotReachable,
     Recipient,
+    Refused,
+    SetUpProblem,
     TemporaryFailure,
 )
 
@@ -64,8 +67,31 @@ WINDOW_MARGIN = 1.1
 # 10% over its even pace (see bot.chat.slack.adapter).
 ALLOWANCE_SHARE = 0.97
 CATCH_UP = 1.1
-# Statuses worth trying again later (Teams' guidance), besides 429.
+# Statuses worth trying again later (Teams' guidance), besides 429. Microsoft says not to retry
+# 400, 401 (after fetching a new token once), 413 or 500: they are refused for good.
 TEMPORARY_STATUSES = {412, 502, 503, 504}
+BLOCKED = (
+    "they have blocked sendbot in Teams; they are reached again once they unblock it or message it"
+)
+# Teams' 403 sub-codes that are about sendbot itself, not one person: sending pauses for the
+# tenant until it is put right. (reason, what to do)
+TENANT_PROBLEMS = {
+    "BotDisabledByAdmin": (
+        "a Teams administrator has disabled sendbot for the school",
+        "In the Teams admin centre, Teams apps > Manage apps, find sendbot and allow it; check "
+        "that the app permission policy for staff allows it too.",
+    ),
+    "InvalidBotApiHost": (
+        "Teams says sendbot calls the wrong Bot Connector address for this tenant's cloud",
+        "For a government cloud (GCC, GCC High, DoD) set TEAMS_SERVICE_URL, TEAMS_AUTHORITY and "
+        "TEAMS_GRAPH_URL to that cloud's values (see the README's government-cloud section).",
+    ),
+}
+NOT_SIGNED_IN = (
+    "Teams does not accept sendbot's sign-in",
+    "Check TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET and TEAMS_TENANT_ID against the bot's app "
+    "registration in Entra (a client secret expires: make a new one and set it).",
+)
 SENT_KEYS_KEPT = 20_000
 
 
@@ -241,11 +267,11 @@ class TeamsChat:
             tenant_id=self.tenant_id,
         )
         created = await self._call(
-            service_url, lambda conversations: conversations.create_conversation(parameters)
+            service_url, lambda conversations: _create_conversation(conversations, parameters)
         )
-        if not created.id:
+        if not created:
             raise TemporaryFailure("Teams created a conversation without an id")
-        return str(created.id)
+        return created
 
     async def _post(self, service_url: str, conversation_id: str, activity: Activity) -> str:
         sent = await self._call(
@@ -315,9 +341,41 @@ class TeamsChat:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+async def _create_conversation(conversations: Any, parameters: ConversationParameters) -> str:
+    """POST v3/conversations through the SDK's own HTTP session, as the SDK's
+    create_conversation does, but keeping Teams' error body: the SDK (1.9) drops it for this
+    call alone, and with it the 403 sub-code that tells a bot disabled by the tenant's admin
+    from a person who does not have the app. Remove once the SDK passes the body on."""
+    body = parameters.model_dump(by_alias=True, exclude_unset=True, mode="json")
+    async with conversations.client.post("v3/conversations", json=body) as response:
+        if response.status not in (200, 201, 202):
+            raise aiohttp.ClientResponseError(
+                response.request_info,
+                response.history,
+                status=response.status,
+                message=await response.text("utf-8"),
+                headers=response.headers,
+            )
+        data = await response.json()
+    return str(data.get("id") or "") if isinstance(data, dict) else ""
+
+
+def _error_code(exc: aiohttp.ClientResponseError) -> str:
+    """The Bot Connector's error code ({"error": {"code": ...}}), which the SDK passes on as
+    the exception's message; "" when there is none."""
+    try:
+        body = json.loads(exc.message)
+    except (TypeError, ValueError):
+        return ""
+    error = body.get("error") if isinstance(body, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else ""
+
+
 def _port_error(exc: aiohttp.ClientResponseError) -> Exception:
-    """What a refused Bot Connector request means for the dispatcher."""
-    status = exc.status
+    """What a refused Bot Connector request means for the dispatcher, as Microsoft's table
+    of Bot Connector errors says."""
+    status, code = exc.status, _error_code(exc)
     if status == 429:
         return TemporaryFailure(
             "Teams asked sendbot to slow down (429)",
@@ -330,8 +388,15 @@ def _port_error(exc: aiohttp.ClientResponseError) -> Exception:
     if status == 404:
         return ConversationGone(NOT_INSTALLED)
     if status == 403:
+        if code == "ConversationBlockedByUser":
+            return NotReachable(BLOCKED)
+        if code in TENANT_PROBLEMS:
+            return SetUpProblem(*TENANT_PROBLEMS[code])
+        # BotNotInConversationRoster, ForbiddenOperationException and the like.
         return NotReachable(NOT_INSTALLED)
-    return exc
+    if status == 401:
+        return SetUpProblem(*NOT_SIGNED_IN)
+    return Refused(f"Teams refused the message ({status} {code or 'with no code'})")
 
 
 def _member_id(recipient: Recipient) -> str:
