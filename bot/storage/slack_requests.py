@@ -42,3 +42,18 @@ def first_sight(
     except IntegrityError:
         return False
     return True
+
+
+def first_event(session: Session, event_id: str, now: datetime, forget_before: datetime) -> bool:
+    """Record an Events API event id; False if it was already recorded. Slack redelivers an
+    event it thinks went unanswered up to three times over about five minutes, each signed
+    anew: a redelivery moves the record's time on, so it is kept until five minutes after
+    the last one."""
+    key = f"event:{event_id}"[:100]
+    if first_sight(session, key, now, forget_before):
+        return True
+    seen = session.get(SlackRequestSeen, key)
+    if seen is not None:
+        seen.signed_at = now
+        session.add(seen)
+    return False

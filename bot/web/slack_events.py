@@ -4,10 +4,13 @@ A request must carry exactly one signature and one timestamp header, the timesta
 number of seconds within five minutes of now, and a signature that matches its exact body. Then
 its signature is recorded in the database, so a replay is refused by every replica of the app
 and after a restart; only then does bolt see it (and check the signature again, harmlessly).
+An Events API event is remembered by its event id too, so Slack's redelivery of one it thinks
+went unanswered (signed anew, with X-Slack-Retry-Num) is answered 200 and not handled twice.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import UTC, datetime
@@ -18,7 +21,7 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
 from bot.bootstrap import Sendbot
-from bot.storage.slack_requests import first_sight
+from bot.storage.slack_requests import first_event, first_sight
 
 # Slack's rule: refuse a timestamp more than five minutes from now, so a replay can work only
 # that long and the signatures need be remembered no longer.
@@ -66,9 +69,29 @@ def slack_router(sendbot: Sendbot) -> APIRouter:
         forget_before = datetime.fromtimestamp(now - REPLAY_WINDOW_SECONDS, UTC)
         if not await db.run(lambda s: first_sight(s, signature, signed_at, forget_before)):
             return _refused("this request was already received")
+        event_id = _event_id(await request.body())
+        if event_id:
+            seen_at = datetime.fromtimestamp(now, UTC)
+            if not await db.run(lambda s: first_event(s, event_id, seen_at, forget_before)):
+                # Slack's redelivery of an event already handled (X-Slack-Retry-Num): a 200
+                # stops its retries, and the event is not handled twice.
+                return Response(status_code=200)
         return await handler.handle(request)  # type: ignore[no-any-return]
 
     return router
+
+
+def _event_id(body: bytes) -> str:
+    """The event id of an Events API envelope ({"type": "event_callback", "event_id": ...});
+    "" for anything else (a press or a command is form-encoded, and Slack never resends it)."""
+    if not body.startswith(b"{"):
+        return ""
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        return ""
+    event_id = envelope.get("event_id") if isinstance(envelope, dict) else None
+    return event_id if isinstance(event_id, str) else ""
 
 
 def _refused(problem: str) -> Response:

@@ -101,8 +101,17 @@ def wait_for(check: Callable[[], Any], what: str, seconds: float = 10) -> Any:
     return found
 
 
-def open_home(slack: SlackHarness, user_id: str, tab: str = "home") -> Any:
-    """An app_home_opened event, as Slack posts it: a signed JSON envelope."""
+def open_home(
+    slack: SlackHarness,
+    user_id: str,
+    tab: str = "home",
+    event_id: str = "",
+    retry: int = 0,
+    signed_later: int = 0,
+) -> Any:
+    """An app_home_opened event, as Slack posts it: a signed JSON envelope. With `retry`, it is
+    Slack's redelivery of an event it thinks went unanswered: the same event id, signed again
+    (`signed_later` seconds on), with X-Slack-Retry-Num."""
     body = json.dumps(
         {
             "token": "verification-token",
@@ -116,21 +125,20 @@ def open_home(slack: SlackHarness, user_id: str, tab: str = "home") -> Any:
                 "event_ts": f"{time.time():.6f}",
             },
             "type": "event_callback",
-            "event_id": f"Ev{time.time_ns()}",
+            "event_id": event_id or f"Ev{time.time_ns()}",
             "event_time": int(time.time()),
         }
     )
-    timestamp = str(int(time.time()))
+    timestamp = str(int(time.time()) + signed_later)
     signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=timestamp, body=body)
-    response = slack.client.post(
-        "/slack/events",
-        content=body,
-        headers={
-            "content-type": "application/json",
-            "x-slack-request-timestamp": timestamp,
-            "x-slack-signature": signature,
-        },
-    )
+    headers = {
+        "content-type": "application/json",
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": signature,
+    }
+    if retry:
+        headers |= {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
+    response = slack.client.post("/slack/events", content=body, headers=headers)
     assert response.status_code == 200, response.text
     return response
 
@@ -403,6 +411,22 @@ def test_someone_slack_knows_but_sendbot_does_not_is_asked_to_see_their_sendco(
     open_home(slack, "U0OTHER", tab="messages")
     time.sleep(0.3)
     assert "U0OTHER" not in slack.slack.views
+
+
+def test_slacks_redelivery_of_an_event_is_answered_and_not_handled_twice(
+    slack: SlackHarness,
+) -> None:
+    """Slack redelivers an event it thinks went unanswered (X-Slack-Retry-Num), signed anew
+    but with the same event id: it gets a 200, so Slack stops, and is not handled again."""
+    slack.slack.add_user("U0VISITOR", "visitor@elsewhere.example")
+    open_home(slack, "U0VISITOR", event_id="Ev0REDELIVERED")
+    wait_for(lambda: slack.slack.views.get("U0VISITOR"), "the Home tab")
+    for retry in (1, 2):
+        again = open_home(slack, "U0VISITOR", event_id="Ev0REDELIVERED", retry=retry,
+                          signed_later=retry)  # fmt: skip
+        assert again.status_code == 200
+    time.sleep(0.3)
+    assert slack.slack.calls["views.publish"] == 1
 
 
 # --- /sendbot ----------------------------------------------------------------------------------
