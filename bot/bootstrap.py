@@ -30,6 +30,7 @@ from bot.services.linking import Directory
 from bot.services.teams_people import install_for_staff
 from bot.storage.database import Database, make_engine
 from bot.storage.migrate import upgrade
+from bot.storage.sender_lock import SenderLock
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,12 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
             lease_seconds=settings.dispatch_lease_seconds,
         ),
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        # Slack and Teams count their allowance whichever replica sends: one sends for all.
+        senders={
+            platform: SenderLock(db, platform)
+            for platform, port in ports.items()
+            if getattr(port, "paced", False)
+        },
         base_url=settings.base_url,
     )
     ticker = Ticker(

@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlmodel import Session, select
 
@@ -63,6 +64,12 @@ SEND_WITHIN = 0.5
 SET_UP_RECHECK = timedelta(minutes=5)
 
 
+class Sender(Protocol):
+    """Whether this process is the one replica that sends on a platform."""
+
+    def held(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Job:
     """One claimed delivery, rendered and ready to send."""
@@ -106,7 +113,10 @@ class Dispatcher:
         policy: DispatchPolicy,
         worker_id: str,
         base_url: str = "",
+        senders: Mapping[str, Sender] | None = None,
     ) -> None:
+        """`senders` says, for a paced platform, whether this process is the one replica that
+        sends on it (bot.storage.sender_lock); without one, it always is."""
         self.db = db
         self.ports = ports
         self.clock = clock
@@ -114,6 +124,7 @@ class Dispatcher:
         self.worker_id = worker_id
         # Where links to sendbot's pages in messages point (Settings.base_url).
         self.base_url = base_url
+        self.senders = senders or {}
         self.stopping = False
         self._gates: dict[str, asyncio.Semaphore] = {}
         # Claimed rows not yet recorded -> the monotonic time until which they may be sent.
@@ -229,8 +240,11 @@ class Dispatcher:
                     self._held[delivery_id] = 0.0
 
     async def _claim_now(self) -> list[Job]:
+        platforms = await asyncio.to_thread(self._sending_on)
+        if not platforms:
+            return []
         now, asked = self.clock.now(), time.monotonic()
-        jobs = await self.db.run(lambda session: self._claim(session, now))
+        jobs = await self.db.run(lambda session: self._claim(session, now, platforms))
         for job in jobs:
             self._held[job.delivery_id] = asked + self.policy.lease_seconds * SEND_WITHIN
         return jobs
@@ -279,9 +293,18 @@ class Dispatcher:
                 identity.extra = {**identity.extra, **learnt}
                 session.add(identity)
 
-    def _claim(self, session: Session, now: datetime) -> list[Job]:
+    def _sending_on(self) -> set[str]:
+        """The platforms this process sends on now: every port, less a paced one another
+        replica is the sender for."""
+        return {
+            platform
+            for platform in self.ports
+            if platform not in self.senders or self.senders[platform].held()
+        }
+
+    def _claim(self, session: Session, now: datetime, platforms: set[str]) -> list[Job]:
         lease = timedelta(seconds=self.policy.lease_seconds)
-        rows = claim_due(session, now, self.worker_id, lease, self.policy.batch_size)
+        rows = claim_due(session, now, self.worker_id, lease, self.policy.batch_size, platforms)
         waiting = not_now(session, rows, now)
         if waiting:
             # Checked when it goes, not only when it was planned: a backlog, a retry or a

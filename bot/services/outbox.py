@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.storage.outbox import Delivery
 
@@ -94,9 +95,15 @@ def plan(session: Session, planned: list[PlannedDelivery]) -> int:
 
 
 def claim_due(
-    session: Session, now: datetime, worker: str, lease: timedelta, limit: int
+    session: Session,
+    now: datetime,
+    worker: str,
+    lease: timedelta,
+    limit: int,
+    platforms: Collection[str] | None = None,
 ) -> list[Delivery]:
-    """Take up to `limit` deliveries that are due, or whose earlier claim has lapsed.
+    """Take up to `limit` deliveries that are due, or whose earlier claim has lapsed; only
+    those for `platforms` when given (the ones this process sends on).
 
     On PostgreSQL the rows are locked with SKIP LOCKED so that replicas never take the same row;
     SQLite serialises writers (BEGIN IMMEDIATE), which gives the same guarantee in one process.
@@ -106,6 +113,8 @@ def claim_due(
         and_(Delivery.status == "sending", Delivery.claimed_until < now),  # type: ignore[operator]
     )
     query = select(Delivery).where(due).order_by(Delivery.id).limit(limit)  # type: ignore[arg-type]
+    if platforms is not None:
+        query = query.where(col(Delivery.platform).in_(sorted(platforms)))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list(session.exec(query).all())

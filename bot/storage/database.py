@@ -64,6 +64,9 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Run before the engine goes: something holding a connection of its own (a sender
+        # lock) lets go of it, since disposing of the engine closes only idle connections.
+        self.before_dispose: list[Callable[[], None]] = []
 
     @property
     def is_postgresql(self) -> bool:
@@ -122,4 +125,6 @@ class Database:
             return False
 
     def dispose(self) -> None:
+        for release in self.before_dispose:
+            release()
         self.engine.dispose()

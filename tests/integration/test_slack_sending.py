@@ -21,6 +21,7 @@ from bot.services.dispatcher import Dispatcher, DispatchPolicy, DrainReport
 from bot.services.platform_status import current_problems
 from bot.storage.database import Database
 from bot.storage.outbox import Delivery
+from bot.storage.sender_lock import SenderLock
 from bot.storage.staff import ChatIdentity
 from tests import factories
 from tests.contract.harnesses import seen_from_blocks
@@ -269,6 +270,42 @@ def sendco_page(db: Database, clock: FixedClock, path: str) -> str:
     text = client.get(path).text
     sendbot.db.dispose()
     return text
+
+
+def test_replicas_share_one_allowance_through_one_elected_sender(
+    db: Database, clock: FixedClock, slack: FakeSlack
+) -> None:
+    """Two replicas on one PostgreSQL, each pacing itself to the whole allowance: only the one
+    holding the sender lock sends, so together they never exceed it; when it goes, the other
+    takes over."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("replicas share one PostgreSQL; SQLite serves a single process")
+    staff = people(db, slack, ALLOWANCE + 20)
+    briefings(db, clock)
+    policy = DispatchPolicy(batch_size=50, max_attempts=4, retry_base_seconds=0.5)
+    locks = [SenderLock(db, "slack"), SenderLock(db, "slack")]
+    replicas = [
+        Dispatcher(db, {"slack": slack_chat(slack)}, clock, policy, f"replica-{n}", senders={
+            "slack": lock})
+        for n, lock in enumerate(locks)
+    ]  # fmt: skip
+
+    async def both() -> list[DrainReport]:
+        return list(await asyncio.gather(*(replica.drain() for replica in replicas)))
+
+    reports = asyncio.run(both())
+    assert sorted(report.sent for report in reports) == [0, ALLOWANCE + 20]
+    assert slack.rate_limited == {}
+    assert sorted(arrived(slack)) == sorted((user_id(s), "all 1") for s in staff)
+
+    sender = next(n for n, report in enumerate(reports) if report.sent)
+    locks[sender].release()  # the sender's process stops
+    more = people(db, slack, 3, department="Art")
+    briefings(db, clock, audience="department: Art")
+    other = replicas[1 - sender]
+    assert asyncio.run(other.drain()).sent == 3
+    assert {who for who, _ in arrived(slack)} >= set(map(user_id, more))
+    locks[1 - sender].release()
 
 
 def test_a_slow_slack_holds_up_no_more_than_max_in_flight_sends(
