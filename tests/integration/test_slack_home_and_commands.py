@@ -24,6 +24,7 @@ from bot.storage.staff import Staff
 from tests import factories
 from tests.contract.harnesses import SIGNING_SECRET, SlackHarness, signed_post
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_blocks import view_problems
 from tests.integration.webapp import client_for, slack_sendbot_for
 
 PUBLIC_URL = "https://sendbot.oakhill.example"
@@ -562,6 +563,23 @@ def test_the_sendco_previews_then_sends_and_it_is_stored_and_planned_for_its_aud
     wait_for(lambda: len(slack.slack.messages_to(user)) == 2, "the second confirmation")
     assert count(db, Briefing) == 1 and count(db, Delivery) == 2
     assert "so it was not sent again" in slack.slack.messages_to(user)[1]["text"]
+
+
+def test_a_preview_with_many_warnings_stays_within_slacks_section_limit(
+    db: Database, slack: SlackHarness, answers: ResponseUrls
+) -> None:
+    """Twenty-five unexplained abbreviations make twenty-five warnings, far past the 3,000
+    characters Slack allows a section: the preview shows those that fit and how many more."""
+    user, modal = open_modal(db, slack, answers)
+    letters = iter(f"Q{a}{b}" for a in "ABCDE" for b in "VWXYZ")
+    bullets = "\n".join(
+        "- Ask about " + " ".join(next(letters) for _ in range(5)) + "." for _ in range(5)
+    )
+    preview = submit(slack, user, modal, form_values(modal, "Letters", bullets, ["all"]))
+    assert preview["response_action"] == "push"
+    assert view_problems(preview["view"], "modal") == []
+    shown = json.dumps(preview["view"]["blocks"])
+    assert "Worth a look" in shown and "more: check the wording before you send" in shown
 
 
 def test_send_from_someone_who_is_not_the_sendco_is_refused_and_stores_nothing(

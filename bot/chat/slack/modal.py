@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -46,6 +46,8 @@ FORM = "sendbot.brief"
 PREVIEW = "sendbot.brief.preview"
 VALUE = "value"  # the action_id of every input; the block_id names the field
 METADATA_MAX = 3000
+# Slack refuses a section whose text passes 3,000 characters, and with it the whole view.
+SECTION_MAX = 3000
 OPTIONS_MAX = 100  # a static select holds at most 100 options
 WHEN = {"next": "At each person's next sending moment", "now": "Now"}
 
@@ -94,8 +96,7 @@ def preview_view(written: WrittenBriefing) -> dict[str, Any]:
     facts = f"For: {', '.join(written.audience)} · Sends: {WHEN[_when(written)].lower()}"
     extra: list[Any] = [ContextBlock(elements=[MarkdownTextObject(text=escape(facts))])]
     if written.warnings:
-        notes = "\n".join(f"• {w}" for w in written.warnings)
-        extra.append(SectionBlock(text=MarkdownTextObject(text=escape("Worth a look:\n" + notes))))
+        extra.append(SectionBlock(text=MarkdownTextObject(text=worth_a_look(written.warnings))))
     return View(
         type="modal",
         callback_id=PREVIEW,
@@ -109,6 +110,21 @@ def preview_view(written: WrittenBriefing) -> dict[str, Any]:
             *extra,
         ],
     ).to_dict()
+
+
+def worth_a_look(warnings: Sequence[str], limit: int = SECTION_MAX) -> str:
+    """The warnings as one section's text within Slack's limit: as many as fit whole, then how
+    many more there are (a briefing with twenty abbreviations has twenty warnings)."""
+    shown = list(warnings)
+    while True:
+        hidden = len(warnings) - len(shown)
+        lines = ["Worth a look:", *(f"• {warning}" for warning in shown)]
+        if hidden:
+            lines.append(f"…and {hidden} more: check the wording before you send.")
+        text = escape("\n".join(lines))
+        if len(text) <= limit or not shown:
+            return text[:limit]
+        shown.pop()
 
 
 def metadata(written: WrittenBriefing) -> str:
