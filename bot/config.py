@@ -287,16 +287,20 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
-def load_settings(*, serving: bool = False, **overrides: object) -> Settings:
+def load_settings(
+    *, serving: bool = False, platform_checks: bool = True, **overrides: object
+) -> Settings:
     """Read the settings, turning a validation failure into one line per bad setting. With
-    `serving` (sendbot run), also insist on what web pages reachable by others need."""
+    `serving` (sendbot run), also insist on what web pages reachable by others need; without
+    `platform_checks`, leave out whether the chat platform's credentials are all there (a
+    command that only writes the Teams package needs the app's id, not its secret)."""
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise SettingsError(describe_errors(exc)) from None
-    platform_problem = (
-        _slack_problem(settings) or _teams_problem(settings) or _sign_in_problem(settings)
-    )
+    platform_problem = _sign_in_problem(settings)
+    if platform_checks:
+        platform_problem = _slack_problem(settings) or _teams_problem(settings) or platform_problem
     if platform_problem:
         raise SettingsError(platform_problem)
     reach_problem = _reach_problem(settings) if serving else ""

@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         ] = Path("sendbot-teams.zip"),
     ) -> None:
         """Write the Teams app package (manifest and icons) to upload in the Teams admin centre."""
-        settings = load_settings()
+        settings = load_settings(platform_checks=False)
         if not settings.teams_client_id:
             print(
                 "Setting TEAMS_CLIENT_ID is missing: set it to the Entra app registration's"

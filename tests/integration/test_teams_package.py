@@ -168,3 +168,11 @@ def test_a_client_id_that_is_not_a_guid_is_refused(env: pytest.MonkeyPatch, tmp_
 
     assert result.exit_code == 1 and "TEAMS_CLIENT_ID is not a GUID" in result.stderr
     assert not (tmp_path / "sendbot-teams.zip").exists()
+
+
+def test_the_package_needs_no_client_secret(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The person who uploads the app in the Teams admin centre need not hold the secret."""
+    env.delenv("TEAMS_CLIENT_SECRET", raising=False)
+    env.delenv("TEAMS_TENANT_ID", raising=False)
+    manifest, _archive, _out = package(tmp_path)
+    assert manifest["bots"][0]["botId"] == BOT_ID
