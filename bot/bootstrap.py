@@ -159,7 +159,7 @@ def build_teams_chat(settings: Settings, auth: MsalAuth | None = None) -> TeamsC
     """The Teams adapter, signed in with the app registration through msal."""
     assert settings.teams_client_id and settings.teams_tenant_id
     return TeamsChat(
-        ConnectorTokens(auth or teams_auth(settings)),
+        ConnectorTokens(auth or teams_auth(settings), settings.teams_connector_scope),
         bot_id=settings.teams_client_id,
         tenant_id=settings.teams_tenant_id,
         requests_per_second=settings.teams_requests_per_second,

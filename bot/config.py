@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         description="where Teams takes proactive messages to people sendbot has not heard from"
         " yet (Teams' global address; change only for a government cloud)",
     )
+    teams_connector_scope: str = Field(
+        "https://api.botframework.com/.default",
+        description="the scope of the Bot Connector token (GCC High and DoD use"
+        " https://api.botframework.us/.default)",
+    )
     teams_app_id: str | None = Field(
         None,
         description="the Teams app's id in the school's app catalogue, to install it for staff",

@@ -21,7 +21,7 @@ from microsoft_agents.authentication.msal import MsalAuth
 from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
 
 from bot.chat.teams.inbound import ConnectorReplier, Replier, TeamsInbound
-from bot.chat.teams.tokens import ConnectorTokens, auth_configuration
+from bot.chat.teams.tokens import CONNECTOR_SCOPE, ConnectorTokens, auth_configuration
 from bot.services.inbound import Inbound
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ def teams_router(
     client_secret: str,
     tenant_id: str,
     authority_host: str = "https://login.microsoftonline.com",
+    connector_scope: str = CONNECTOR_SCOPE,
     replier: Replier | None = None,
     monotonic: Callable[[], float] = time.monotonic,
     base_url: str = "",
@@ -48,7 +49,7 @@ def teams_router(
     config.VALIDATE_ISSUER = True
     validator = JwtTokenValidator(config)
     if replier is None:
-        replier = ConnectorReplier(ConnectorTokens(MsalAuth(config)))
+        replier = ConnectorReplier(ConnectorTokens(MsalAuth(config), connector_scope))
     teams = TeamsInbound(inbound, replier, monotonic, base_url=base_url)
     router = APIRouter()
 

@@ -20,7 +20,7 @@ from bot.chat.teams.adapter import (
     TENANT_PROBLEMS,
     TeamsChat,
 )
-from bot.chat.teams.tokens import ConnectorTokens, auth_configuration
+from bot.chat.teams.tokens import CONNECTOR_SCOPE, ConnectorTokens, auth_configuration
 from bot.services.chat_port import (
     Button,
     Message,
@@ -61,14 +61,14 @@ def teams(identity: FakeIdentity) -> Iterator[FakeTeams]:
         yield fake
 
 
-def chat(teams: FakeTeams, **options: Any) -> TeamsChat:
+def chat(teams: FakeTeams, scope: str = CONNECTOR_SCOPE, **options: Any) -> TeamsChat:
     """Our adapter as bootstrap would build it, with the fake's sign-in host as the authority."""
     identity = teams.identity
     config = auth_configuration(
         identity.client_id, identity.client_secret, identity.tenant_id, identity.base_url
     )
     return TeamsChat(
-        ConnectorTokens(MsalAuth(config)),
+        ConnectorTokens(MsalAuth(config), scope),
         bot_id=identity.client_id,
         tenant_id=identity.tenant_id,
         **options,
@@ -298,6 +298,19 @@ def test_a_bot_disabled_by_the_admin_or_the_wrong_cloud_is_a_set_up_problem(
     teams.fail_next("send", status="ForbiddenOperationException")
     with pytest.raises(NotReachable):
         run(teams, lambda adapter: adapter.send(ann, briefing(), "k3"))
+
+
+def test_the_connector_token_is_asked_for_the_clouds_scope(teams: FakeTeams) -> None:
+    """A token for GCC High's Bot Connector (api.botframework.us) is refused by the commercial
+    Teams this fake plays, after one fresh try: proof that TEAMS_CONNECTOR_SCOPE is what is
+    asked for, and that a wrong cloud reads as a sign-in problem with the settings to check."""
+    ann = person(teams, "aad-ann")
+    with pytest.raises(SetUpProblem) as refused:
+        run(teams, lambda adapter: adapter.send(ann, briefing(), "k1"),
+            scope="https://api.botframework.us/.default")  # fmt: skip
+    assert "TEAMS_CLIENT_ID" in refused.value.fix
+    assert teams.calls["create_conversation"] + teams.calls["send"] == 2  # tried, refreshed once
+    assert teams.messages_to("aad-ann") == []
 
 
 # --- Teams' limits ----------------------------------------------------------------------------

@@ -76,7 +76,10 @@ class AccessTokens:
 
 
 class ConnectorTokens(AccessTokens):
-    """Hands out a current Bot Connector token."""
+    """Hands out a current Bot Connector token, for the scope of the bot's cloud
+    (TEAMS_CONNECTOR_SCOPE: GCC High and DoD use https://api.botframework.us/.default)."""
 
-    def __init__(self, auth: MsalAuth, keep_seconds: float = KEEP_SECONDS) -> None:
-        super().__init__(auth, CONNECTOR_RESOURCE, CONNECTOR_SCOPE, keep_seconds)
+    def __init__(
+        self, auth: MsalAuth, scope: str = CONNECTOR_SCOPE, keep_seconds: float = KEEP_SECONDS
+    ) -> None:
+        super().__init__(auth, scope.removesuffix("/.default"), scope, keep_seconds)
