@@ -188,11 +188,9 @@ _DAY_WORDS: dict[str, int] = {
 }
 _FULL_WEEK_WORDS = ("full time", "full-time", "fulltime", "weekdays", "every weekday", "all week")
 
-WORKING_DAYS_ALLOWED = (
-    'day names or their short forms ("Monday", "Mon", "Tue", "Thurs"), ranges ("Mon-Fri",'
-    ' "Tuesday to Thursday"), letters ("M T W", where a lone T is read as Tue or Thu from the'
-    ' days around it), numbers 1 to 5 for Monday to Friday ("1,2,3" or "1-3"), or "full time";'
-    " Saturday and Sunday only written as Sat or Sun in full; empty means Mon-Fri"
+WORKING_DAYS_EXAMPLES = (
+    'Write the days like "Mon, Wed, Fri", "Mon-Thu", "M T W" or "1,2,3", or "full time"; '
+    "leave it empty for Monday to Friday."
 )
 
 
@@ -220,14 +218,28 @@ def _one_day(word: str, text: str) -> int:
     day = _DAY_WORDS.get(word)
     if day is not None:
         return day
-    if word in ("6", "7", "s", "sa", "su"):
+    written = text.strip()
+    if word in ("6", "7"):
         raise PersonValueError(
-            f'"{text.strip()}": write Saturday or Sunday as Sat or Sun so a weekend day is '
-            "never added by mistake."
+            f'"{written}": only the numbers 1 to 5 (Monday to Friday) are read as days, so that '
+            "a weekend day is never added by mistake; write Sat or Sun."
         )
+    if word == "s":
+        raise PersonValueError(f'"{written}": S could be Saturday or Sunday; write Sat or Sun.')
+    if word in ("sa", "su"):
+        raise PersonValueError(
+            f'"{written}": write a weekend day as Sat or Sun, so that one is never added by '
+            "mistake."
+        )
+    if word.isdigit():
+        raise PersonValueError(
+            f'"{written}" is not a list of working days we can read: separate the numbers, '
+            'like "1,3,5".'
+        )
+    # Name the word only when the cell holds more than it, so a one-word cell is not repeated.
+    which = f' "{word}" is not a day.' if word != written.lower() else ""
     raise PersonValueError(
-        f'"{text.strip()}" is not a list of working days we can read. '
-        f"Allowed: {WORKING_DAYS_ALLOWED}."
+        f'"{written}" is not a list of working days we can read.{which} {WORKING_DAYS_EXAMPLES}'
     )
 
 
@@ -246,6 +258,10 @@ def _lone_t(before: list[int], after: list[str], text: str) -> int:
 
 def _day_range(token: str, text: str) -> range:
     first_word, _, last_word = token.partition("-")
+    if not first_word or not last_word or "-" in last_word:
+        raise PersonValueError(
+            f'"{text.strip()}": a range needs a first and a last day, like "Mon-Wed".'
+        )
     if "t" in (first_word, last_word):
         raise PersonValueError(
             f'"{text.strip()}": a lone T could be Tuesday or Thursday; write Tue or Thu.'
@@ -253,7 +269,7 @@ def _day_range(token: str, text: str) -> range:
     first, last = _one_day(first_word, text), _one_day(last_word, text)
     if first > last:
         raise PersonValueError(
-            f'"{text.strip()}": a range must run forwards through the week, '
-            'like "Mon-Wed"; list the days instead.'
+            f'"{text.strip()}": a range must run forwards through the week, like "Mon-Wed". '
+            'For days either side of the weekend, list them: "Mon, Fri".'
         )
     return range(first, last + 1)

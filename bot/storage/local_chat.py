@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Column
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, select
 
 from bot.storage.types import UTCDateTime
 
@@ -19,3 +19,19 @@ class LocalMessage(SQLModel, table=True):
     body: dict = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+def waiting(body: dict) -> bool:
+    """Still waiting for its reader: it has a button or tick-boxes, which go once pressed (a
+    briefing's "Got it", a question's answers, an alert's "I've read the profile"). This is
+    the local chat's "unread": it keeps no other record of a message being opened."""
+    return bool(body.get("buttons") or body.get("form"))
+
+
+def unread_counts(session: Session) -> dict[str, int]:
+    """How many messages wait for each local chat user, by their local user id."""
+    counts: dict[str, int] = {}
+    for recipient, body in session.exec(select(LocalMessage.recipient, LocalMessage.body)):
+        if waiting(body):
+            counts[recipient] = counts.get(recipient, 0) + 1
+    return counts

@@ -34,7 +34,7 @@ from bot.web.auth.provider import sign_in_provider
 from bot.web.auth.sessions import ServerSessions
 from bot.web.demo_gate import demo_open
 from bot.web.deps import SignInRequired, require_sendco
-from bot.web.headers import SecurityHeaders
+from bot.web.headers import HEADERS, SecurityHeaders
 from bot.web.slack_events import slack_router
 from bot.web.teams_endpoint import teams_router
 from bot.web.templating import templates
@@ -113,6 +113,7 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
                 client_secret=settings.teams_client_secret.get_secret_value(),
                 tenant_id=settings.teams_tenant_id or "",
                 authority_host=settings.teams_authority,
+                connector_scope=settings.teams_connector_scope,
                 base_url=settings.base_url,
             )
         )
@@ -129,33 +130,81 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
         query = urlencode({"next": wanted}, safe="/")
         return RedirectResponse(f"/sign-in?{query}", status_code=303)
 
-    # Starlette's own class, so that its refusals (a form it cannot parse) read like ours.
+    # Starlette's own class, so that its refusals (a form it cannot parse, no such address,
+    # a method the address does not take) read like ours.
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return _error(request, exc.status_code, str(exc.detail))
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error(request, exc.status_code, str(exc.detail), exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def not_valid(request: Request, exc: RequestValidationError) -> Response:
+    def not_valid(request: Request, exc: RequestValidationError) -> Response:
         # A path with an id no row can have ("/pupils/abc", one past the ids' range) names
         # no page: "not found", never a failed query. Other bad input is named, field by field.
         errors = exc.errors()
         if any(error.get("loc", ())[:1] == ("path",) for error in errors):
-            return _error(request, 404, "There is no such page.")
+            return _error(request, 404, NOT_FOUND)
         fields = "; ".join(
             f"{error['loc'][-1]}: {error['msg']}" for error in errors if error.get("loc")
         )
-        return _error(request, 422, f"What was sent could not be used ({fields}). Nothing changed.")
+        return _error(
+            request,
+            422,
+            f"Something sent with the page could not be used ({fields}). Nothing changed.",
+        )
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, _exc: Exception) -> Response:
-        return _error(request, 500, apology(f"serving {request.url.path}"))
+    def unexpected(request: Request, _exc: Exception) -> Response:
+        # Starlette answers this one outside every middleware, so the headers are added here.
+        answer = _error(request, 500, apology(f"serving {request.url.path}"))
+        answer.headers.update(HEADERS | {"cache-control": "no-store"})
+        return answer
 
     return app
 
 
-def _error(request: Request, status: int, message: str) -> Response:
-    if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse({"detail": message}, status_code=status)
+NOT_FOUND = "There is no page at this address. It may have moved, or the link may be mistyped."
+# Starlette's own one-word reasons, said for school staff.
+PLAIN_WORDS = {
+    "Not Found": NOT_FOUND,
+    "Method Not Allowed": (
+        "This address is not opened that way: a button on one of sendbot's pages sends it. "
+        "Go back to the page you came from and use the button there."
+    ),
+}
+TITLES = {
+    400: "That did not work",
+    403: "Not for you",
+    404: "Page not found",
+    405: "Not opened that way",
+    413: "Too large",
+    422: "That could not be used",
+    500: "Something went wrong",
+}
+# The platforms post here and read JSON; a person never opens these in a browser.
+PLATFORM_PATHS = ("/slack/events", "/api/messages")
+
+
+def _error(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    message = PLAIN_WORDS.get(message, message)
+    if request.url.path in PLATFORM_PATHS or _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message}, status_code=status
+        request,
+        "error.html",
+        {
+            "status": status,
+            "title": TITLES.get(status, "That did not work"),
+            "message": message,
+            "error_page": True,
+        },
+        status_code=status,
+        headers=headers,
     )
+
+
+def _wants_json(request: Request) -> bool:
+    """A client that asks for JSON before HTML (a script), not a browser that takes anything."""
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept

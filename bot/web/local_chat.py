@@ -15,12 +15,16 @@ from sqlmodel import select
 
 from bot.chat.local.adapter import PLATFORM
 from bot.services.chat_port import Interaction, MessageRef
+from bot.storage.local_chat import unread_counts, waiting
 from bot.storage.staff import ChatIdentity, Staff
 from bot.web.demo_gate import demo_open
 from bot.web.deps import MAX_ROW_ID, RowId, SendbotDep, SignInRequired, current_user
 from bot.web.templating import templates
 
 router = APIRouter(prefix="/local")
+
+# The anchor at the newest message: links to a mailbox open there, as a chat opens at the end.
+NEWEST = "newest"
 
 
 def _acting_as(request: Request, sendbot: SendbotDep, staff_id: int) -> tuple[Staff, str]:
@@ -53,28 +57,41 @@ def choose_person(request: Request, sendbot: SendbotDep) -> Response:
             viewer = current_user(request, sendbot)
         except SignInRequired:
             return RedirectResponse("/sign-in?next=/local", status_code=303)
-        return RedirectResponse(f"/local/{viewer.id}", status_code=303)
-    people = sendbot.db.read(
-        lambda s: s.exec(
-            select(Staff)
+        return RedirectResponse(f"/local/{viewer.id}#{NEWEST}", status_code=303)
+
+    def look(session):  # type: ignore[no-untyped-def]
+        rows = session.exec(
+            select(Staff, ChatIdentity.platform_user_id)
             .join(ChatIdentity, ChatIdentity.staff_id == Staff.id)  # type: ignore[arg-type]
             .where(ChatIdentity.platform == PLATFORM, Staff.active == True)  # noqa: E712
             .order_by(Staff.department, Staff.name)
         ).all()
+        unread = unread_counts(session)
+        return [(person, unread.get(user_id, 0)) for person, user_id in rows]
+
+    people = sendbot.db.read(look)
+    return templates.TemplateResponse(
+        request, "local_people.html", {"people": people, "newest": NEWEST}
     )
-    return templates.TemplateResponse(request, "local_people.html", {"people": people})
 
 
 @router.get("/{staff_id}", response_class=HTMLResponse)
 def mailbox(request: Request, sendbot: SendbotDep, staff_id: RowId) -> Response:
-    """One person's direct messages, newest first."""
+    """One person's direct messages as a chat shows them: oldest at the top, newest last."""
     person, user_id = _acting_as(request, sendbot, staff_id)
-    shown = sendbot.db.read(lambda s: sendbot.local.mailbox(s, user_id))
+    shown = sendbot.db.read(lambda s: sendbot.local.mailbox(s, user_id))[::-1]
     notice = request.session.pop("notice", "")
     return templates.TemplateResponse(
         request,
         "local_mailbox.html",
-        {"person": person, "messages": shown, "notice": notice, "timezone": "Europe/London"},
+        {
+            "person": person,
+            "messages": shown,
+            "unread": sum(waiting(m.message.to_dict()) for m in shown),
+            "notice": notice,
+            "demo": demo_open(request),
+            "newest": NEWEST,
+        },
     )
 
 

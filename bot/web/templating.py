@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi.templating import Jinja2Templates
 
 from bot.web.auth.forms import csrf_field
+from bot.web.navigation import navigation
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -21,3 +22,4 @@ def _local_time(moment: datetime | None, timezone: str = "Europe/London") -> str
 
 templates.env.filters["local_time"] = _local_time
 templates.env.globals["csrf_field"] = csrf_field
+templates.env.globals["navigation"] = navigation

@@ -68,7 +68,7 @@ def test_the_line_managers_csv_shows_who_answered_right_wrong_or_not_at_all(
     try:
         web = httpx.Client(base_url=running.base_url, timeout=10)
         arm(web)  # the demo session's form token, as the local chat page has
-        people = re.findall(r'href="/local/(\d+)">([^<]+)<', web.get("/local").text)
+        people = re.findall(r'href="/local/(\d+)(?:#\w+)?">([^<]+)<', web.get("/local").text)
         ids = {name: int(number) for number, name in people}
         deadline = time.monotonic() + 30
         while any(len(cards_for(db, name)) < 3 for name in PLAN):

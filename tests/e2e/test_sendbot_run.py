@@ -27,7 +27,7 @@ def demo_env(db: Database) -> dict[str, str]:
 
 
 def person_id(page: str, name: str) -> int:
-    found = re.search(rf'href="/local/(\d+)">{re.escape(name)}<', page) or re.search(
+    found = re.search(rf'href="/local/(\d+)(?:#\w+)?">{re.escape(name)}<', page) or re.search(
         rf'<option value="(\d+)">{re.escape(name)} ', page
     )
     assert found, f"{name} is not on the page"

@@ -180,7 +180,7 @@ def test_the_count_level_says_how_many_and_links_to_the_list(
     _set_detail(db, school["school"], "count")
     _send(db, clock)
     [(_, message)] = _mailbox(db, "tia.teacher")
-    assert message.lines[0] == "3 pupils you teach have a change on the SEND register."
+    assert message.lines[0] == "3 pupils you teach have a change on the SEN register."
     assert message.bullets == () and message.buttons == ()
     assert message.link is not None and message.link.url == f"{BASE}/alerts/{school['alert']}"
     for shown in _everywhere(message):

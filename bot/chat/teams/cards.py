@@ -112,7 +112,7 @@ def welcome_card(
         "needs and disabilities (SEND).",
         "What I send you: short SEND briefings from your SENDCO, with a Got it button to say you "
         "have read them; a few quiz questions a day at most, each followed straight away by a "
-        "short explanation; and an alert when a pupil you teach is new to the SEND register or "
+        "short explanation; and an alert when a pupil you teach is new to the SEN register or "
         "their needs change.",
         f"When: only on school days, {window}, and only on the days you work. Nothing comes in "
         "the holidays or while your messages are paused, for example during leave.",

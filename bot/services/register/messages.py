@@ -18,8 +18,8 @@ from bot.services.chat_port import Button, Link, Message
 READ_PROFILE = "profile.read"
 # More pupils than this and the buttons would crowd the card: the list page has one each.
 MAX_BUTTONS = 5
-TITLE = "A change on the SEND register for pupils you teach"
-REMINDER_TITLE = "Reminder: a change on the SEND register for pupils you teach"
+TITLE = "A change on the SEN register for pupils you teach"
+REMINDER_TITLE = "Reminder: a change on the SEN register for pupils you teach"
 # Privacy levels (School.register_chat_detail).
 COUNT, MINIMAL, AREA = "count", "minimal", "area"
 
@@ -99,7 +99,7 @@ def alert_message(
         count = len(shown)
         lines.append(
             f"{count} pupil{'s' if count != 1 else ''} you teach "
-            f"{'have' if count != 1 else 'has'} a change on the SEND register."
+            f"{'have' if count != 1 else 'has'} a change on the SEN register."
         )
         bullets: tuple[str, ...] = ()
     else:
