@@ -15,7 +15,8 @@ Graph, under `graph_url` (http://127.0.0.1:{port}/v1.0):
 Connector calls need an access token from the identity fake for https://api.botframework.com
 (else 401); Graph calls one for https://graph.microsoft.com (or this fake's root, which the
 identity is told to treat as Graph) with the role each needs: User.Read.All to read a user,
-TeamsAppInstallation.ReadWriteForUser.All to install (else 401, or 403 with Graph's body).
+TeamsAppInstallation.ReadWriteSelfForUser.All to install itself, or ReadWriteForUser.All (else
+401, or 403 with Graph's body).
 `TeamsLimits.graph_per_second` limits Graph calls per app (429 with Retry-After).
 A conversation can be created only with a person who has the app; others get Teams' 403
 BotNotInConversationRoster. Limits are in teams_limits.py; message checks in teams_cards.py.
@@ -39,6 +40,7 @@ from tests.fakes.teams_http import Body, LoopbackServer, Reply, Request
 from tests.fakes.teams_identity import (
     BOT_FRAMEWORK_AUDIENCE,
     GRAPH_AUDIENCE,
+    GRAPH_INSTALL_ANY_ROLE,
     GRAPH_INSTALL_ROLE,
     GRAPH_USER_READ_ROLE,
     FakeIdentity,
@@ -273,7 +275,10 @@ class FakeTeams(RecordingFake):
         if claims is None:
             return teams_error(401, "InvalidAuthenticationToken", "Access token is invalid.")
         roles = set(claims.get("roles", []))
-        if operation == "install" and GRAPH_INSTALL_ROLE not in roles:
+        # The catalogue's app is this bot's own (its manifest's webApplicationInfo id is the
+        # bot's app id), which is what the self-install permission allows.
+        installs_itself = GRAPH_INSTALL_ROLE in roles and claims.get("appid") == self.tenant.bot_id
+        if operation == "install" and not (installs_itself or GRAPH_INSTALL_ANY_ROLE in roles):
             return teams_error(403, "Forbidden", f"Missing role permissions: {GRAPH_INSTALL_ROLE}.")
         if operation == "get_user" and not roles & USER_READ_ROLES:
             return teams_error(

@@ -41,7 +41,11 @@ from tests.fakes.teams_tls import make_tls_files, server_context
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 BOT_FRAMEWORK_AUDIENCE = "https://api.botframework.com"  # the connector's resource
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
-GRAPH_INSTALL_ROLE = "TeamsAppInstallation.ReadWriteForUser.All"
+# The least privilege that lets an app install itself for a person (Graph checks that the app
+# installed is the caller's own, by its manifest's webApplicationInfo id); the broader
+# ReadWriteForUser.All lets it install any app.
+GRAPH_INSTALL_ROLE = "TeamsAppInstallation.ReadWriteSelfForUser.All"
+GRAPH_INSTALL_ANY_ROLE = "TeamsAppInstallation.ReadWriteForUser.All"
 GRAPH_USER_READ_ROLE = "User.Read.All"
 
 

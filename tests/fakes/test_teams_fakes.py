@@ -28,6 +28,7 @@ from tests.fakes.teams_connector import FakeTeams
 from tests.fakes.teams_identity import (
     BOT_FRAMEWORK_AUDIENCE,
     GRAPH_AUDIENCE,
+    GRAPH_INSTALL_ROLE,
     FakeIdentity,
 )
 from tests.fakes.teams_limits import TeamsLimits, TeamsRateLimiter
@@ -361,6 +362,21 @@ def test_graph_needs_a_graph_token_with_the_install_role(
         answer = httpx.post(url, json=bind, headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == status
     assert not teams.user("aad-bob").installed
+
+
+def test_the_self_install_permission_installs_only_the_apps_own_app(
+    identity: FakeIdentity, teams: FakeTeams
+) -> None:
+    """TeamsAppInstallation.ReadWriteSelfForUser.All lets an app install itself, not another
+    app's catalogue entry; ReadWriteForUser.All lets it install any."""
+    identity.register_app("other-app", "other-secret", roles=(GRAPH_INSTALL_ROLE,))
+    url = f"{teams.graph_url}/users/aad-bob/teamwork/installedApps"
+    bind = {"teamsApp@odata.bind": f"x/appCatalogs/teamsApps/{teams.teams_app_id}"}
+    others = identity.access_token("other-app", GRAPH_AUDIENCE)
+    refused = httpx.post(url, json=bind, headers={"Authorization": f"Bearer {others}"})
+    assert refused.status_code == 403 and not teams.user("aad-bob").installed
+    own = identity.access_token(identity.client_id, GRAPH_AUDIENCE)
+    assert httpx.post(url, json=bind, headers={"Authorization": f"Bearer {own}"}).status_code == 201
 
 
 def test_graph_finds_a_user_by_email_or_id_with_the_selected_properties(

@@ -99,7 +99,7 @@ def test_the_manifest_is_a_personal_bot_with_the_bot_id(
     assert [c["title"] for c in commands["commands"]] == ["help", "me", "team", "brief"]
     assert all(0 < len(c["description"]) <= 128 for c in commands["commands"])
     assert manifest["validDomains"] == ["sendbot.oakhill.example"]
-    assert manifest["webApplicationInfo"] == {"id": BOT_ID}
+    assert manifest["webApplicationInfo"] == {"id": BOT_ID, "resource": f"api://botid-{BOT_ID}"}
 
 
 def test_the_app_id_is_the_same_every_time_and_the_output_says_where_it_comes_from(

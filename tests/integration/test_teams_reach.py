@@ -342,7 +342,7 @@ def test_a_refused_install_is_kept_with_a_clear_reason_and_the_others_get_their_
     assert len(teams.messages_to(sue)) == 1
     assert "2 refused" in caplog.text
     if install_calls == 1:
-        assert "TeamsAppInstallation.ReadWriteForUser.All" in caplog.text
+        assert "TeamsAppInstallation.ReadWriteSelfForUser.All" in caplog.text
     # Found but not reachable: the SENDCO's people page lists them with the reason.
     with client_for(app) as client:
         sign_in(client, people["Sue Sendco"])

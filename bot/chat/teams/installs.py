@@ -12,7 +12,9 @@ from bot.chat.teams.graph import Graph, GraphUnreachable
 from bot.services.teams_people import InstallRefused, InstallUnavailable
 
 INSTALLS_PER_SECOND = 10.0
-INSTALL_PERMISSION = "TeamsAppInstallation.ReadWriteForUser.All"
+# The least privilege: the app may install only itself (Graph matches the catalogue app's
+# webApplicationInfo id, in the package's manifest, to the app registration).
+INSTALL_PERMISSION = "TeamsAppInstallation.ReadWriteSelfForUser.All"
 DONE = {200, 201, 204, 409}  # 409: it was installed already, which is what we wanted
 
 # Said for the SENDCO, with what IT can do about it.

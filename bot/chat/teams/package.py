@@ -115,7 +115,12 @@ def build_manifest(*, client_id: str, app_id: str, public_url: str, version: str
             }
         ],
         "validDomains": [address.hostname],
-        "webApplicationInfo": {"id": client_id.lower()},
+        # Graph lets the app install itself for staff (TeamsAppInstallation.ReadWriteSelfForUser
+        # .All) only when this names its own app registration; the resource is a bot's form.
+        "webApplicationInfo": {
+            "id": client_id.lower(),
+            "resource": f"api://botid-{client_id.lower()}",
+        },
     }
 
 
