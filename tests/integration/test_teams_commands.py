@@ -359,6 +359,36 @@ def test_preview_then_send_posts_one_briefing_and_plans_it_for_everyone(
     assert {d.not_before.replace(tzinfo=UTC) for d in deliveries} == {clock.now()}
 
 
+def test_an_older_client_uses_the_action_submit_fallback_and_gets_new_cards(
+    client: Any, db: Database, identity: FakeIdentity, teams: FakeTeams, school: dict[str, int]
+) -> None:
+    """A Teams client too old for Action.Execute presses the card's Action.Submit fallback: a
+    message whose value is the data, verb included. The answer cannot replace the card, so it
+    arrives as the next message: the preview, then what was posted."""
+    form = form_for(client, identity, teams)
+    preview_button = action(form, "Preview")
+    fallback = preview_button["fallback"]
+    assert fallback["type"] == "Action.Submit" and fallback["title"] == "Preview"
+    values = {"title": "", "bullets": "", "audience": "", "when": "now"}
+    typed_in = values | GOOD | {"audience": choose(form, "all")}
+
+    def submit(data: dict[str, Any]) -> dict[str, Any]:
+        conversation = teams.conversation_id("aad-sendco")
+        seen = len(teams.activities(conversation))
+        post(client, identity, teams, message_activity(teams, "aad-sendco", value=data))
+        [reply] = teams.activities(conversation)[seen:]
+        [attachment] = reply["attachments"]
+        return valid(attachment["content"])
+
+    preview = submit(dict(fallback["data"]) | typed_in)
+    assert "For: all · Sends: now" in texts(preview)
+    send = action(preview, "Send")["fallback"]
+    posted = submit(dict(send["data"]))
+    assert f"Planned for {STAFF} people (all), sending now." in texts(posted)
+    briefings, deliveries = stored(db)
+    assert len(briefings) == 1 and len(deliveries) == STAFF
+
+
 def test_send_pressed_twice_or_delivered_twice_posts_once(
     client: Any, db: Database, identity: FakeIdentity, teams: FakeTeams, school: dict[str, int]
 ) -> None:

@@ -20,6 +20,7 @@ from bot.chat.teams.cards import (
     EXECUTE,
     MAX_CARD_BYTES,
     SCHEMA,
+    SUBMIT,
     VERSION,
     escape,
     render,
@@ -30,6 +31,8 @@ from bot.services.chat_briefings import FormChoices, Posted, WrittenBriefing, pr
 from bot.services.chat_port import Link, Message
 
 VERB_PREFIX = "brief."
+# The key carrying the verb in an Action.Submit fallback's data (Submit has no verb of its own).
+FALLBACK_VERB = "sendbotBriefVerb"
 PREVIEW = VERB_PREFIX + "preview"
 SEND = VERB_PREFIX + "send"
 EDIT = VERB_PREFIX + "edit"
@@ -207,9 +210,16 @@ def _error(text: str | None) -> list[dict[str, Any]]:
 
 
 def _execute(title: str, verb: str, data: dict[str, Any], primary: bool = False) -> dict[str, Any]:
-    # No Action.Submit fallback: the briefing cards need Action.Execute's replacing answer,
-    # which every Teams client that renders schema 1.4 or later has.
-    action: dict[str, Any] = {"type": EXECUTE, "title": title, "verb": verb, "data": data}
+    # Microsoft asks for an Action.Submit fallback for clients without Action.Execute: its
+    # press comes as a message whose value is the data, so the verb travels in the data, and
+    # the answer comes as a new card instead of replacing this one.
+    action: dict[str, Any] = {
+        "type": EXECUTE,
+        "title": title,
+        "verb": verb,
+        "data": data,
+        "fallback": {"type": SUBMIT, "title": title, "data": {**data, FALLBACK_VERB: verb}},
+    }
     if primary:
         action["style"] = "positive"
     return action

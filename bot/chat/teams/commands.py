@@ -19,6 +19,7 @@ from sqlmodel import Session
 from bot.chat.mappings import dig
 from bot.chat.teams.brief_cards import (
     EDIT,
+    FALLBACK_VERB,
     PREVIEW,
     SEND,
     TOO_LONG,
@@ -60,15 +61,28 @@ UNREADABLE = "That button could not be read, so nothing was changed. Please type
 Reply = dict[str, Any]
 
 
+def brief_press(activity: Mapping[str, Any]) -> tuple[str, object] | None:
+    """(verb, data) of a press on one of the briefing cards, or None for anything else: an
+    Action.Execute invoke whose verb is ours, or, from a client too old for it, the
+    Action.Submit fallback's message whose value carries the verb."""
+    if activity.get("type") == "invoke" and activity.get("name") == INVOKE_NAME:
+        verb, data = (
+            dig(activity, "value", "action", "verb"),
+            dig(activity, "value", "action", "data"),
+        )
+    elif activity.get("type") == "message" and isinstance(activity.get("value"), Mapping):
+        value = dict(activity["value"])
+        verb, data = value.pop(FALLBACK_VERB, None), value
+    else:
+        return None
+    if isinstance(verb, str) and verb.startswith(VERB_PREFIX):
+        return verb, data
+    return None
+
+
 def is_brief_press(activity: Mapping[str, Any]) -> bool:
-    """True for a press on one of the briefing cards (an invoke whose verb is ours)."""
-    verb = dig(activity, "value", "action", "verb")
-    return (
-        activity.get("type") == "invoke"
-        and activity.get("name") == INVOKE_NAME
-        and isinstance(verb, str)
-        and verb.startswith(VERB_PREFIX)
-    )
+    """True for a press on one of the briefing cards, in either shape."""
+    return brief_press(activity) is not None
 
 
 class TeamsCommands:
@@ -93,8 +107,7 @@ class TeamsCommands:
 
     async def press(self, activity: Mapping[str, Any]) -> dict[str, Any]:
         """The invoke's answer to a press of Preview, Send or Edit."""
-        verb = dig(activity, "value", "action", "verb")
-        data = dig(activity, "value", "action", "data")
+        verb, data = brief_press(activity) or ("", None)
         user_id = dig(activity, "from", "aadObjectId")
         if not (isinstance(data, Mapping) and isinstance(user_id, str) and user_id):
             log.warning("an unreadable briefing press: no data or no aadObjectId")

@@ -167,7 +167,13 @@ class TeamsInbound:
     async def _answer(self, activity: Mapping[str, Any]) -> Answer:
         kind = activity.get("type")
         if is_brief_press(activity):
-            return Answer(200, await self.commands.press(activity))
+            answer = await self.commands.press(activity)
+            if kind == "invoke":
+                return Answer(200, answer)
+            # The Action.Submit fallback of an older client: its answer cannot replace the
+            # card, so it comes as a new message (the next card, or a line of text).
+            await self._send(activity, _as_message(answer))
+            return Answer()
         if kind in ("invoke", "message"):
             try:
                 interaction = interaction_from_activity(activity)
@@ -250,6 +256,16 @@ class TeamsInbound:
             await self.replier.reply(activity, reply)
         except Exception:  # noqa: BLE001 - the work is done; a missing reply is not fatal
             log.warning("could not reply to a Teams activity", exc_info=True)
+
+
+def _as_message(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """An invoke's answer (a card to replace the pressed one, or a line to show) as a message."""
+    if answer.get("type") == CONTENT_TYPE:
+        return {
+            "type": "message",
+            "attachments": [{"contentType": CONTENT_TYPE, "content": answer["value"]}],
+        }
+    return {"type": "message", "text": str(answer.get("value", ""))}
 
 
 def _invoke_answer(outcome: Outcome) -> dict[str, Any]:
