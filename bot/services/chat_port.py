@@ -136,12 +136,17 @@ class Refused(Exception):
 
 
 class TemporaryFailure(Exception):
-    """Sending failed in a way that may pass (rate limit, outage); try again later."""
+    """Sending failed in a way that may pass (rate limit, outage); try again later.
+    `may_have_gone` when the platform never answered (a timeout, a dropped connection), so the
+    message may have arrived all the same."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, may_have_gone: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.may_have_gone = may_have_gone
 
 
 class ChatPort(Protocol):

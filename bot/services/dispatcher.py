@@ -354,9 +354,9 @@ class Dispatcher:
                     recipient=identities.get((r.staff_id, r.platform)),
                     message=message,
                     cancel_reason=reason,
-                    # Taken over from a stopped process, or tried before (a timed-out send may
-                    # have got through): claim_due leaves the rows' status as it found it.
-                    maybe_sent=r.status == "sending" or r.attempts > 1,
+                    # Taken over from a stopped process (claim_due leaves the rows' status as it
+                    # found it), or tried before without an answer.
+                    maybe_sent=r.status == "sending" or r.maybe_sent,
                 )
             )
         return jobs
@@ -422,10 +422,11 @@ class Dispatcher:
             self._refused.setdefault(job.platform, exc)
             return self._hold(job, exc)
         except TemporaryFailure as exc:
-            return self._retry(job, exc.reason, exc.retry_after)
+            return self._retry(job, exc.reason, exc.retry_after, exc.may_have_gone)
         except Exception as exc:  # noqa: BLE001 - one bad send must not stop the fan-out
             log.warning("sending delivery %s failed", job.delivery_id, exc_info=True)
-            return self._retry(job, f"{type(exc).__name__}: {exc}", None)
+            # Nobody can say whether it went: the next try looks before it sends again.
+            return self._retry(job, f"{type(exc).__name__}: {exc}", None, True)
         return SendResult(job.delivery_id, "sent", message_ref=ref.data)
 
     def _hold(self, job: Job, problem: SetUpProblem) -> SendResult:
@@ -434,7 +435,9 @@ class Dispatcher:
         retry_at = self.clock.now() + SET_UP_RECHECK
         return SendResult(job.delivery_id, "held", error=problem.reason, retry_at=retry_at)
 
-    def _retry(self, job: Job, reason: str, retry_after: float | None) -> SendResult:
+    def _retry(
+        self, job: Job, reason: str, retry_after: float | None, may_have_gone: bool = False
+    ) -> SendResult:
         if job.attempts >= self.policy.max_attempts:
             return SendResult(
                 job.delivery_id, "failed", error=f"gave up after {job.attempts} tries: {reason}"
@@ -442,4 +445,10 @@ class Dispatcher:
         delay = retry_delay(
             job.attempts, self.policy.retry_base_seconds, retry_after, self._random.random()
         )
-        return SendResult(job.delivery_id, "retry", error=reason, retry_at=self.clock.now() + delay)
+        return SendResult(
+            job.delivery_id,
+            "retry",
+            error=reason,
+            retry_at=self.clock.now() + delay,
+            maybe_sent=may_have_gone,
+        )

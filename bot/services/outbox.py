@@ -207,6 +207,7 @@ class SendResult:
     message_ref: dict[str, Any] | None = None
     error: str = ""
     retry_at: datetime | None = None
+    maybe_sent: bool = False  # a retry after a try that got no answer
 
 
 def record(session: Session, results: list[SendResult], now: datetime, worker: str) -> None:
@@ -230,6 +231,8 @@ def record(session: Session, results: list[SendResult], now: datetime, worker: s
                 "not_before": result.retry_at,
                 "last_error": result.error,
             }
+            if result.maybe_sent:
+                values["maybe_sent"] = True
         else:
             values |= {"status": result.status, "last_error": result.error[:500]}
         session.execute(

@@ -34,3 +34,5 @@ class Delivery(SQLModel, table=True):
     # The SENDCO said "send now": it goes whatever the hour. Everything else waits for its
     # person's sending moment, checked again when it is sent.
     any_hour: bool = Field(default=False)
+    # A try got no answer (a timeout, a dropped connection): it may have arrived all the same.
+    maybe_sent: bool = Field(default=False)

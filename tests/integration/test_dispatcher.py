@@ -409,3 +409,38 @@ def test_what_the_sendco_sends_now_goes_whatever_the_hour(db: Database) -> None:
     assert db.work(setup) == 2
     dispatcher = Dispatcher(db, {"local": ScriptedPlatform({})}, clock, DispatchPolicy(), "w1")
     assert asyncio.run(dispatcher.drain()).counts == {"sent": 2}
+
+
+class RecordsLooks(ScriptedPlatform):
+    """Records, for each try, whether the dispatcher said it may have gone before."""
+
+    def __init__(self, script: dict[str, list[Exception]]) -> None:
+        super().__init__(script)
+        self.looks: list[tuple[str, bool]] = []
+
+    async def send(
+        self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False
+    ) -> MessageRef:
+        self.looks.append((recipient.platform_user_id, maybe_sent))
+        return await super().send(recipient, message, send_key, maybe_sent)
+
+
+def test_only_a_try_that_got_no_answer_is_looked_for_before_sending_again(
+    db: Database, clock: FixedClock
+) -> None:
+    """A 429 is an answer (it did not go); a timeout is not (it may have): the next try of the
+    second is told so, and the platform looks (Slack) or holds back (Teams)."""
+    ann, ben, _cy = setup_three(db, clock)
+    platform = RecordsLooks(
+        {
+            ann: [TemporaryFailure("429", retry_after=1)],
+            ben: [TemporaryFailure("timed out", may_have_gone=True)],
+        }
+    )
+    policy = DispatchPolicy(retry_base_seconds=1)
+    dispatcher = Dispatcher(db, {"local": platform}, clock, policy, "w1")
+    asyncio.run(dispatcher.drain())
+    clock.moment += timedelta(seconds=5)
+    asyncio.run(dispatcher.drain())
+    second_tries = [(who, looked) for who, looked in platform.looks[3:]]
+    assert sorted(second_tries) == sorted([(ann, False), (ben, True)])

@@ -18,6 +18,7 @@ from bot.chat.teams.adapter import (
     NEVER_SEEN,
     NOT_INSTALLED,
     TENANT_PROBLEMS,
+    UNCONFIRMED,
     TeamsChat,
 )
 from bot.chat.teams.tokens import CONNECTOR_SCOPE, ConnectorTokens, auth_configuration
@@ -224,7 +225,7 @@ def test_throttling_and_outages_are_temporary_and_a_later_try_arrives_once(
             await adapter.send(ann, briefing(), "k1")
         assert failed.value.retry_after == retry_after
         assert str(status) in failed.value.reason
-        return await adapter.send(ann, briefing(), "k1", maybe_sent=True)
+        return await adapter.send(ann, briefing(), "k1")  # Teams answered: it did not go
 
     ref = run(teams, work)
     [sent] = teams.messages_to("aad-ann")
@@ -233,9 +234,26 @@ def test_throttling_and_outages_are_temporary_and_a_later_try_arrives_once(
 
 def test_a_dropped_connection_is_temporary(teams: FakeTeams) -> None:
     teams.drop_next("send")
-    with pytest.raises(TemporaryFailure, match="could not reach Teams"):
+    with pytest.raises(TemporaryFailure, match="could not reach Teams") as failed:
         run(teams, lambda adapter: adapter.send(person(teams, "aad-ann"), briefing(), "k1"))
+    assert failed.value.may_have_gone  # no answer: it may have arrived
     assert teams.messages_to("aad-ann") == []
+
+
+def test_a_send_that_may_have_arrived_is_not_sent_again_so_nobody_sees_it_twice(
+    teams: FakeTeams,
+) -> None:
+    """Teams took the message but the answer was lost. A bot cannot read its own chat to look,
+    so the next try does not post again: at most once, said plainly for the SENDCO."""
+    ann = person(teams, "aad-ann")
+    teams.drop_next("send", applied=True)
+    with pytest.raises(TemporaryFailure) as failed:
+        run(teams, lambda adapter: adapter.send(ann, briefing(), "k1"))
+    assert failed.value.may_have_gone
+    with pytest.raises(NotReachable) as held_back:
+        run(teams, lambda adapter: adapter.send(ann, briefing(), "k1", maybe_sent=True))
+    assert held_back.value.reason == UNCONFIRMED
+    assert len(teams.messages_to("aad-ann")) == 1
 
 
 def test_an_update_that_meets_a_429_is_temporary(teams: FakeTeams) -> None:

@@ -224,5 +224,7 @@ class SlackChat:
                 ) from exc
             raise
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise TemporaryFailure(f"could not reach Slack ({type(exc).__name__})") from exc
+            raise TemporaryFailure(
+                f"could not reach Slack ({type(exc).__name__})", may_have_gone=True
+            ) from exc
         return response.data  # type: ignore[return-value]

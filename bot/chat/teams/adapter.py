@@ -38,6 +38,10 @@ CONVERSATION_ID = "conversation_id"
 TEAMS_USER_ID = "teams_user_id"  # the "29:..." id; the Entra object id is platform_user_id
 
 NOT_INSTALLED = "sendbot is not installed for them in Teams"
+UNCONFIRMED = (
+    "Teams never confirmed that it arrived, and cannot show sendbot its own messages, so it was "
+    "not sent again (they may have it already; nobody gets it twice)"
+)
 NEVER_SEEN = "sendbot has no Teams conversation with them yet (the app is not installed for them)"
 # A person matched by email whom Teams would not open a conversation with: said for the SENDCO,
 # with what IT can do, which depends on whether sendbot installs itself (TEAMS_INSTALL_FOR_STAFF).
@@ -166,9 +170,9 @@ class TeamsChat:
         if earlier is not None:
             return earlier
         if maybe_sent:
-            # A bot cannot read its own 1:1 conversation in Teams, so there is nothing to look
-            # for: an earlier try that got through before its process stopped shows twice.
-            log.info("send %s may have gone before; Teams cannot tell us, sending", send_key)
+            # A bot cannot read its own 1:1 conversation in Teams, so whether an unanswered
+            # try arrived cannot be known: it is not sent again, so nobody sees it twice.
+            raise NotReachable(UNCONFIRMED)
         extra = recipient.extra
         if extra.get("unreachable"):
             raise NotReachable(str(extra["unreachable"]))
@@ -337,7 +341,9 @@ class TeamsChat:
                     continue
                 raise _port_error(exc) from exc
             except (TimeoutError, aiohttp.ClientError) as exc:
-                raise TemporaryFailure(f"could not reach Teams ({type(exc).__name__})") from exc
+                raise TemporaryFailure(
+                    f"could not reach Teams ({type(exc).__name__})", may_have_gone=True
+                ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
 
