@@ -81,6 +81,12 @@ def test_a_briefing_goes_out_and_a_press_comes_back_over_socket_mode(
             wait_for(lambda: slack.ephemerals)
             assert slack.ephemerals[0]["text"] == "Thanks: recorded that you have read it."
             wait_for(lambda: slack.messages_to("U0SOCKET")[0]["blocks"] != message["blocks"])
+
+            # Slack recycles the connection: the app opens a new one and goes on answering.
+            socket.disconnect("refresh_requested")
+            wait_for(lambda: socket.connections == 2)
+            assert socket.connected()
+            assert socket.push("interactive", payload) < 3.0
         finally:
             code = running.stop()
     assert code == 0, running.log()

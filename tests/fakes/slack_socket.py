@@ -3,7 +3,10 @@
 The fake Web API (FakeSlack) answers `apps.connections.open` with this server's ws:// address;
 the real slack_sdk Socket Mode client connects, gets Slack's "hello", and from then on a test
 can push envelopes (an interaction, a slash command, an event) and wait for the app's
-acknowledgement, as Slack would.
+acknowledgement, as Slack would. As Slack does, it can also ask the app to reconnect (a
+`disconnect` envelope with reason `refresh_requested`, sent before Slack recycles a connection,
+or `warning`, ten seconds ahead) and then close the socket, and it redelivers an envelope the
+app does not acknowledge in time, with `retry_attempt` and `retry_reason`.
 """
 
 from __future__ import annotations
@@ -89,25 +92,50 @@ class FakeSocketMode:
             time.sleep(0.05)
         return False
 
-    def push(self, kind: str, payload: dict[str, Any], timeout: float = 5) -> float:
+    def disconnect(self, reason: str = "refresh_requested") -> None:
+        """Tell the app to reconnect, then close its socket, as Slack does when it recycles a
+        connection; the app should open a new one through apps.connections.open."""
+        with self._lock:
+            socket = self._sockets[-1]
+        envelope = {"type": "disconnect", "reason": reason, "debug_info": {"host": "fake"}}
+
+        async def close() -> None:
+            await socket.send_str(json.dumps(envelope))
+            await asyncio.sleep(0.2)
+            await socket.close()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+
+    def push(
+        self, kind: str, payload: dict[str, Any], timeout: float = 5, redeliver_after: float = 0
+    ) -> float:
         """Send an envelope ("interactive", "slash_commands", "events_api") and return how
-        many seconds the app took to acknowledge it; raises if it never did."""
+        many seconds the app took to acknowledge it; raises if it never did. With
+        `redeliver_after`, an envelope not acknowledged by then is sent again, marked as
+        Slack marks a retry."""
         envelope_id = str(uuid.uuid4())
-        envelope = {
+        envelope: dict[str, Any] = {
             "envelope_id": envelope_id,
             "type": kind,
             "accepts_response_payload": kind != "events_api",
             "payload": payload,
         }
-        with self._lock:
-            socket = self._sockets[-1]
         sent = time.monotonic()
-        asyncio.run_coroutine_threadsafe(socket.send_str(json.dumps(envelope)), self._loop).result(
-            timeout
-        )
+        self._send(envelope, timeout)
+        attempt = 0
         while time.monotonic() - sent < timeout:
             with self._lock:
                 if envelope_id in self._acks:
                     return self._acks[envelope_id][0] - sent
+            if redeliver_after and time.monotonic() - sent > redeliver_after * (attempt + 1):
+                attempt += 1
+                self._send(envelope | {"retry_attempt": attempt, "retry_reason": "timeout"}, 5)
             time.sleep(0.01)
         raise AssertionError(f"the app did not acknowledge a {kind} envelope in {timeout} s")
+
+    def _send(self, envelope: dict[str, Any], timeout: float) -> None:
+        with self._lock:
+            socket = self._sockets[-1]
+        asyncio.run_coroutine_threadsafe(socket.send_str(json.dumps(envelope)), self._loop).result(
+            timeout
+        )
