@@ -133,6 +133,11 @@ def preview_card(written: WrittenBriefing) -> dict[str, Any] | None:
             _execute("Edit", EDIT, {"action_id": EDIT, DRAFT: draft}),
         )
     )
+    if _size(card) > MAX_CARD_BYTES:
+        # The fallbacks carry the draft a second time; the longest briefings fit only without
+        # them, so for those an older client's press is the one thing given up.
+        for action in card["body"][-1]["actions"]:
+            action.pop("fallback", None)
     return card if _size(card) <= MAX_CARD_BYTES else None
 
 
