@@ -17,7 +17,7 @@ from bot.content.problems import FileProblem, has_errors, in_reading_order
 from bot.content.quiz.files import read_quiz_folder
 from bot.domain.briefing import BriefingDraft
 from bot.domain.quiz import QuestionDraft
-from bot.services.briefings import SaveSummary, save_briefings
+from bot.services.briefings import FILE, KeptEdit, SaveSummary, save_briefings
 from bot.services.question_bank import BankSummary, save_questions
 from bot.services.schools import find_school
 
@@ -26,6 +26,16 @@ Folder = Annotated[
     typer.Argument(
         help="The folder of briefing files (default: the BRIEFINGS_DIR setting).",
         show_default=False,
+    ),
+]
+ReplaceWebEdits = Annotated[
+    bool,
+    typer.Option(
+        "--replace-web-edits",
+        help=(
+            "Let the files replace briefings last edited on the web pages or written in chat "
+            "(by default those are kept, and named)."
+        ),
     ),
 ]
 QuizFolder = Annotated[
@@ -60,7 +70,10 @@ def register(app: typer.Typer) -> None:
 
     @content_app.command("load")
     def load_command(
-        folder: Folder = None, school: SchoolName = None, quizzes: QuizFolder = None
+        folder: Folder = None,
+        school: SchoolName = None,
+        quizzes: QuizFolder = None,
+        replace_web_edits: ReplaceWebEdits = False,
     ) -> None:
         """Check the briefing and question files, then store them: all of them or none."""
         settings = load_settings()
@@ -73,10 +86,17 @@ def register(app: typer.Typer) -> None:
             typer.echo("Nothing was stored: put the errors right and load again.")
             raise typer.Exit(1)
         saved, bank = in_one_transaction(
-            lambda session, app: _store(session, school, drafts, questions, app.clock.now()),
+            lambda session, app: _store(
+                session, school, drafts, questions, app.clock.now(), replace_web_edits
+            ),
             "loading briefings and questions",
         )
-        typer.echo(f"{saved.created} new, {saved.updated} changed, {saved.unchanged} unchanged.")
+        for kept in saved.kept:
+            typer.echo(kept_message(kept))
+        typer.echo(
+            f"{saved.created} new, {saved.updated} changed, {saved.unchanged} unchanged"
+            + (f", {len(saved.kept)} kept as written {_where(saved.kept)}." if saved.kept else ".")
+        )
         typer.echo(f"Questions: {bank}")
 
     app.add_typer(content_app, name="content")
@@ -88,12 +108,30 @@ def _store(
     drafts: list[BriefingDraft],
     questions: list[QuestionDraft],
     now: datetime,
+    replace_web_edits: bool = False,
 ) -> tuple[SaveSummary, BankSummary]:
     # One transaction for both, so a refused question also leaves the briefings unstored.
     row = find_school(session, school)
     assert row.id is not None
-    saved = save_briefings(session, row.id, drafts, now, source="file")
+    saved = save_briefings(
+        session, row.id, drafts, now, source=FILE, replace_web_edits=replace_web_edits
+    )
     return saved, save_questions(session, row.id, questions, now)
+
+
+def kept_message(kept: KeptEdit) -> str:
+    """Why a briefing's file was not loaded, and how to make the file win."""
+    return (
+        f"Kept: '{kept.slug}' ({kept.title}) was last edited {kept.written}, so its file "
+        f"{kept.slug}.md was not loaded over it. To make the file win, run "
+        "`sendbot content load --replace-web-edits`; or make the change on the web page "
+        "(/sendco/briefings)."
+    )
+
+
+def _where(kept: list[KeptEdit]) -> str:
+    places = list(dict.fromkeys(k.written for k in kept))
+    return " or ".join(places)
 
 
 def _print_problems(problems: list[FileProblem]) -> None:

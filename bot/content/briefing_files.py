@@ -11,7 +11,14 @@ import yaml
 
 from bot.content.problems import FileProblem, has_errors
 from bot.domain.audience import AudienceError, check_audience
-from bot.domain.briefing import BriefingDraft, Problem, check_briefing
+from bot.domain.briefing import (
+    BriefingDraft,
+    DayError,
+    Problem,
+    bullet_of,
+    check_briefing,
+    parse_day,
+)
 
 HEADER_FIELDS = ("title", "audience", "send_on")
 _EXAMPLES = {
@@ -22,9 +29,6 @@ _EXAMPLES = {
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SLUG_MAX = 120  # the width of the slug column in the briefing table
 _BULLET_MARKS = ("- ", "* ")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_DATE_FORMS = "write it as 2026-12-01 (year-month-day) or 01/12/2026 (day/month/year)"
 _YAML_HINT = (
     "Write each header line as 'name: value'. If a value has a colon in it, put the value "
     'in quotes, e.g. title: "SEN support: the basics"'
@@ -213,19 +217,11 @@ def _selector(node: yaml.Node) -> str | None:
 
 
 def _send_on(node: yaml.Node, line: int, report: _Report) -> date | None:
-    raw = str(node.value).strip() if isinstance(node, yaml.ScalarNode) else ""
-    if not raw:
-        report.add(line, f"send_on has no date; {_DATE_FORMS}")
-        return None
-    iso, uk = _ISO_DATE.fullmatch(raw), _UK_DATE.fullmatch(raw)
-    if not iso and not uk:
-        report.add(line, f"send_on '{raw}' is not a date sendbot can read; {_DATE_FORMS}")
-        return None
-    year, month, day = iso.groups() if iso else reversed(uk.groups())  # type: ignore[union-attr]
+    raw = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
     try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        report.add(line, f"send_on '{raw}' is not a real date; check the day and the month")
+        return parse_day(raw)
+    except DayError as exc:
+        report.add(line, f"send_on {exc}")
         return None
 
 
@@ -296,17 +292,10 @@ def _line_of(
     """The line a SENDCO should look at for a problem the domain found."""
     if problem.field == "title":
         return title_line
-    if problem.field.startswith("bullet "):
-        return bullets[int(problem.field.split()[1]) - 1][1]
     if not bullets:
         return header_end
-    quoted = re.search(r"'([^']+)'", problem.message)
-    if quoted:
-        word = re.compile(rf"\b{re.escape(quoted.group(1))}")
-        for text, line in bullets:
-            if word.search(text):
-                return line
-    return bullets[0][1]
+    index = bullet_of(problem, [text for text, _ in bullets])
+    return bullets[index if index is not None else 0][1]
 
 
 def _sentence(problem: Problem) -> str:

@@ -11,6 +11,10 @@ BULLET_MAX = 280
 BODY_MAX = 2500  # well inside Slack's 3,000 characters a section and Teams' card size
 BULLETS_ADVISED = 5
 WORDS_ADVISED = 35
+DAY_FORMS = "write it as 2026-12-01 (year-month-day) or 01/12/2026 (day/month/year)"
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_QUOTED = re.compile(r"'([^']+)'")
 
 
 @dataclass(frozen=True)
@@ -108,3 +112,40 @@ def _plain_language_warnings(draft: BriefingDraft) -> list[Problem]:
                 )
             )
     return warnings
+
+
+class DayError(ValueError):
+    """A day a briefing cannot go out on, because it cannot be read; the text says why."""
+
+
+def parse_day(raw: str) -> date:
+    """The day a SENDCO wrote, as 2026-12-01 or 01/12/2026 (day first, as in England)."""
+    raw = raw.strip()
+    if not raw:
+        raise DayError(f"has no date; {DAY_FORMS}")
+    iso, uk = _ISO_DATE.fullmatch(raw), _UK_DATE.fullmatch(raw)
+    if not iso and not uk:
+        raise DayError(f"'{raw}' is not a date sendbot can read; {DAY_FORMS}")
+    year, month, day = iso.groups() if iso else reversed(uk.groups())  # type: ignore[union-attr]
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        raise DayError(f"'{raw}' is not a real date; check the day and the month") from None
+
+
+def bullet_of(problem: Problem, bullets: tuple[str, ...] | list[str]) -> int | None:
+    """Which bullet (counted from 0) a problem is about; None when it is about the whole.
+
+    A warning about an abbreviation is about the first bullet that uses it.
+    """
+    if problem.field.startswith("bullet "):
+        return int(problem.field.split()[1]) - 1
+    if problem.field != "body":
+        return None
+    quoted = _QUOTED.search(problem.message)
+    if quoted and problem.message.startswith("uses "):
+        word = re.compile(rf"\b{re.escape(quoted.group(1))}")
+        for index, text in enumerate(bullets):
+            if word.search(text):
+                return index
+    return None

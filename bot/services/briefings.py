@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from bot.domain.audience import Member, is_in_audience
+from bot.domain.audience import AUDIENCE_WORDS, Member, is_in_audience
 from bot.domain.briefing import BriefingDraft
 from bot.domain.calendar import next_sending_moment
 from bot.domain.people import roles_from_text
@@ -24,15 +25,32 @@ from bot.storage.school import School
 from bot.storage.staff import Staff
 
 KIND = "briefing"
+SLUG_MAX = 120  # the width of the slug column
+
+
+# Where a briefing may come from besides its file: the web pages, and each chat platform's form.
+FILE = "file"
+WEB = "web"
+WRITTEN_IN = {WEB: "on the web", "slack": "in Slack", "teams": "in Teams", "local": "in chat"}
+
+
+@dataclass(frozen=True)
+class KeptEdit:
+    """A briefing whose file was not loaded, because it was last written on the web or in chat."""
+
+    slug: str
+    title: str
+    written: str  # "on the web", "in Slack"...
 
 
 @dataclass
 class SaveSummary:
-    """How many briefings a load created, changed and left as they were."""
+    """How many briefings a load created, changed and left as they were, and which it kept."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    kept: list[KeptEdit] = field(default_factory=list)
 
 
 def content_hash(draft: BriefingDraft) -> str:
@@ -44,12 +62,19 @@ def content_hash(draft: BriefingDraft) -> str:
 
 
 def save_briefings(
-    session: Session, school_id: int, drafts: list[BriefingDraft], now: datetime, source: str
+    session: Session,
+    school_id: int,
+    drafts: list[BriefingDraft],
+    now: datetime,
+    source: str,
+    replace_web_edits: bool = False,
 ) -> SaveSummary:
     """Store new briefings and changes to ones not yet sent; all or nothing.
 
     A briefing already sent cannot be changed under staff who have read it: that is refused
-    with its name, and nothing is stored.
+    with its name, and nothing is stored. A file never replaces a briefing last written on the
+    web or in chat unless `replace_web_edits` says so: it is left as it is and named in the
+    summary's `kept`.
     """
     existing = {
         b.slug: b
@@ -77,12 +102,17 @@ def save_briefings(
             summary.created += 1
         elif stored.content_hash == digest:
             summary.unchanged += 1
+        elif source == FILE and stored.source != FILE and not replace_web_edits:
+            written = WRITTEN_IN.get(stored.source, f"in {stored.source}")
+            summary.kept.append(KeptEdit(stored.slug, stored.title, written))
         elif stored.status != "scheduled":
             refused.append(draft.slug)
         else:
             stored.title, stored.bullets = draft.title, list(draft.bullets)
             stored.audience, stored.send_on = list(draft.audience), draft.send_on
             stored.content_hash = digest
+            stored.source = source
+            stored.version += 1
             session.add(stored)
             summary.updated += 1
     if refused:
@@ -93,6 +123,40 @@ def save_briefings(
             + ". Save the new text under a new file name instead. Nothing was stored."
         )
     return summary
+
+
+def free_slug(session: Session, school_id: int, title: str, day: date, same_as: str = "") -> str:
+    """A new briefing's name: its day and title in lower-case words ("2026-12-01-adapt-first"),
+    numbered when that is taken ("...-2"). A taken name whose briefing has the content hash
+    `same_as` is given back, so the same briefing sent twice (a repeated confirmation in chat)
+    keeps its name and stores nothing twice."""
+    words = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "briefing"
+    base = f"{day.isoformat()}-{words}"[: SLUG_MAX - 4].rstrip("-")
+    taken = dict(
+        session.exec(
+            select(Briefing.slug, Briefing.content_hash).where(
+                Briefing.school_id == school_id, col(Briefing.slug).startswith(base)
+            )
+        ).all()
+    )
+    for number in range(1, 1000):
+        slug = base if number == 1 else f"{base}-{number}"
+        if slug not in taken or (same_as and taken[slug] == same_as):
+            return slug
+    raise UserError("There are too many briefings with this title that day; please change it.")
+
+
+def audience_choices(session: Session, school_id: int, chosen: tuple[str, ...] = ()) -> list[str]:
+    """What the audience may be: everyone, each job role, each department of the school's
+    staff, and whatever was chosen already (a department nobody is in any more)."""
+    departments = session.exec(
+        select(Staff.department)
+        .where(Staff.school_id == school_id, Staff.active == True)  # noqa: E712
+        .distinct()
+    ).all()
+    named = sorted({d for d in departments if d.strip()}, key=str.casefold)
+    offered = [*AUDIENCE_WORDS, *(f"department: {d}" for d in named)]
+    return offered + [c for c in chosen if c not in offered]
 
 
 def audience_of(session: Session, briefing: Briefing) -> list[Staff]:

@@ -23,12 +23,19 @@ class Briefing(SQLModel, table=True):
     # Audience selectors as written by the SENDCO, e.g. ["all"] or ["department: Science"].
     audience: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     send_on: date
+    # Where it was last written: "file" (briefings/<slug>.md), "web", or the chat platform.
+    # A file never silently replaces a briefing last written elsewhere (sendbot content load).
     source: str = Field(default="file", max_length=20)
     # scheduled -> planned; withdrawn at any time.
     status: str = Field(default="scheduled", max_length=20, index=True)
     content_hash: str = Field(default="", max_length=64)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     planned_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # Counts every change to what staff would read, so a web form opened before a change
+    # (another tab, a file loaded meanwhile) is refused rather than saved over it.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # When the SENDCO last changed it on the web pages (None: never).
+    edited_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class Acknowledgement(SQLModel, table=True):

@@ -5,12 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.services.briefings import briefing_report, withdraw_as
+from bot.services.briefings import WRITTEN_IN, briefing_report, withdraw_as
 from bot.services.errors import UserError
+from bot.web import briefing_editor
 from bot.web.deps import RowId, SendbotDep, SendcoUser
 from bot.web.templating import templates
 
 router = APIRouter(prefix="/sendco")
+# Writing and changing briefings: /sendco/briefings/new, /{id}/edit and /check.
+router.include_router(briefing_editor.router)
 
 
 @router.get("/briefings", response_class=HTMLResponse)
@@ -19,7 +22,9 @@ def briefings(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Respon
     report = sendbot.db.read(lambda s: briefing_report(s, user.school_id))
     notice = request.session.pop("notice", "")
     return templates.TemplateResponse(
-        request, "sendco_briefings.html", {"report": report, "user": user, "notice": notice}
+        request,
+        "sendco_briefings.html",
+        {"report": report, "user": user, "notice": notice, "written_in": WRITTEN_IN},
     )
 
 

@@ -52,6 +52,9 @@ def school(db: Database, clock: FixedClock) -> dict[str, int]:
 # route -> the roles that may use it (anonymous visitors are sent to sign in or refused)
 EXPECTED = {
     ("GET", "/sendco/briefings"): {"sendco", "admin"},
+    ("GET", "/sendco/briefings/new"): {"sendco", "admin"},
+    ("GET", "/sendco/briefings/{briefing}/edit"): {"sendco", "admin"},
+    ("POST", "/sendco/briefings/check"): {"sendco", "admin"},
     ("POST", "/sendco/briefings/{briefing}/withdraw"): {"sendco", "admin"},
     ("GET", "/sendco/register/import"): {"sendco", "admin"},
     ("POST", "/sendco/register/import"): {"sendco", "admin"},

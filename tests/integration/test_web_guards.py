@@ -41,6 +41,8 @@ PAGES = {
     "/team": {"line_manager", "sendco", "admin"},
     "/team.csv": {"line_manager", "sendco", "admin"},
     "/sendco/briefings": RUNS_THE_SCHOOL,
+    "/sendco/briefings/new": RUNS_THE_SCHOOL,
+    "/sendco/briefings/{briefing}/edit": RUNS_THE_SCHOOL,
     "/sendco/questions": RUNS_THE_SCHOOL,
     "/sendco/people": RUNS_THE_SCHOOL,
     "/sendco/register": RUNS_THE_SCHOOL,
@@ -154,6 +156,9 @@ def test_every_post_without_its_form_token_or_from_another_site_is_refused(
     assert routes == [
         "/local/{staff_id}/press",
         "/pupils/{pupil_id}/read",
+        "/sendco/briefings/check",
+        "/sendco/briefings/new",
+        "/sendco/briefings/{briefing_id}/edit",
         "/sendco/briefings/{briefing_id}/withdraw",
         "/sendco/register/import",
         "/sendco/register/teaching",
