@@ -6,12 +6,18 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from bot.domain.audience import AUDIENCE_WORDS, AudienceError, check_audience
+from bot.domain.audience import AudienceError, check_audience
 from bot.domain.briefing import BULLETS_ADVISED, BriefingDraft, Problem, check_briefing
 from bot.services import audit
-from bot.services.briefings import content_hash, plan_briefing, save_briefings
+from bot.services.briefings import (
+    audience_choices,
+    content_hash,
+    free_slug,
+    plan_briefing,
+    save_briefings,
+)
 from bot.services.chat_port import Message
 from bot.services.errors import UserError
 from bot.services.messages import briefing_message
@@ -20,7 +26,6 @@ from bot.services.summaries import is_sendco, person_for_chat
 from bot.storage.briefing import Briefing
 from bot.storage.staff import Staff
 
-SLUG_MAX = 120  # the width of the slug column
 NOT_KNOWN = "sendbot does not know your account yet. Please ask your SENDCO to add you."
 NOT_ALLOWED = (
     "Only the SENDCO (or an admin) can post a briefing. If something should go to staff, "
@@ -112,13 +117,7 @@ def _sentence(problem: Problem) -> str:
 def form_choices(session: Session, platform: str, user_id: str) -> FormChoices:
     """What the form offers; UserError (for the person) if they may not post a briefing."""
     person = _sendco(session, platform, user_id)
-    departments = session.exec(
-        select(Staff.department)
-        .where(Staff.school_id == person.school_id, Staff.active == True)  # noqa: E712
-        .distinct()
-    ).all()
-    named = sorted({d for d in departments if d.strip()}, key=str.casefold)
-    return FormChoices(AUDIENCE_WORDS + tuple(f"department: {d}" for d in named))
+    return FormChoices(tuple(audience_choices(session, person.school_id)))
 
 
 def post_briefing(
@@ -127,13 +126,9 @@ def post_briefing(
     """Store the briefing (source: the platform) and plan it for its audience, once."""
     person = _sendco(session, platform, user_id)
     today = school_today(session, person.school_id, now)
-    draft = BriefingDraft(
-        _free_slug(session, person.school_id, written, today),
-        written.title,
-        written.bullets,
-        written.audience,
-        today,
-    )
+    unnamed = BriefingDraft("", written.title, written.bullets, written.audience, today)
+    slug = free_slug(session, person.school_id, written.title, today, same_as=content_hash(unnamed))
+    draft = replace(unnamed, slug=slug)
     saved = save_briefings(session, person.school_id, [draft], now, source=platform)
     briefing = session.exec(
         select(Briefing).where(Briefing.school_id == person.school_id, Briefing.slug == draft.slug)
@@ -161,26 +156,3 @@ def _sendco(session: Session, platform: str, user_id: str) -> Staff:
     if not is_sendco(person):
         raise UserError(NOT_ALLOWED)
     return person
-
-
-def _free_slug(session: Session, school_id: int, written: WrittenBriefing, day: date) -> str:
-    """The day and the title as a slug; the same briefing twice keeps its slug (so a repeated
-    confirmation stores and plans nothing twice), another one gets the next free number."""
-    words = re.sub(r"[^a-z0-9]+", "-", written.title.lower()).strip("-") or "briefing"
-    base = f"{day.isoformat()}-{words}"[: SLUG_MAX - 4].rstrip("-")
-    taken = {
-        b.slug: b.content_hash
-        for b in session.exec(
-            select(Briefing).where(
-                Briefing.school_id == school_id, col(Briefing.slug).startswith(base)
-            )
-        ).all()
-    }
-    for number in range(1, 1000):
-        slug = base if number == 1 else f"{base}-{number}"
-        if slug not in taken:
-            return slug
-        same = BriefingDraft(slug, written.title, written.bullets, written.audience, day)
-        if taken[slug] == content_hash(same):
-            return slug
-    raise UserError("There are too many briefings with this title today; please change it.")
