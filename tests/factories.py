@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from bot.domain.people import Role, roles_to_text
 from bot.domain.register import PupilRecord
+from bot.services.question_bank import draft_of
 from bot.storage.briefing import Acknowledgement, Briefing
 from bot.storage.outbox import Delivery
 from bot.storage.quiz import MemoryState, Question, QuizItem, QuizRound, Target
@@ -116,10 +117,11 @@ def question(
         area=area,
         tags=tags or [],
         source="SEND Code of Practice 6.1",
-        content_hash=qid,
+        content_hash="",
         created_at=now,
         updated_at=now,
     )
+    row.content_hash = draft_of(row).content_hash  # as an import would store it
     session.add(row)
     session.flush()
     return row

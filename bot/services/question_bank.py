@@ -65,7 +65,7 @@ def save_questions(
         else:
             summary.unchanged += 1
             continue
-        _copy(draft, row, now)
+        copy_draft(draft, row, now)
         session.add(row)
     return summary
 
@@ -85,12 +85,13 @@ def _details_of(draft: QuestionDraft) -> tuple[object, ...]:
     )
 
 
-def _copy(draft: QuestionDraft, row: Question, now: datetime) -> None:
+def copy_draft(draft: QuestionDraft, row: Question, now: datetime, active: bool = True) -> None:
+    """Write the draft into the stored question (its version is the caller's to change)."""
     row.prompt, row.options = draft.prompt, list(draft.options)
     row.correct, row.multi = sorted(draft.correct), draft.multi
     row.explanation, row.area = draft.explanation, draft.area.value
     row.tags, row.audience, row.source = list(draft.tags), list(draft.audience), draft.source
-    row.content_hash, row.active, row.updated_at = draft.content_hash, True, now
+    row.content_hash, row.active, row.updated_at = draft.content_hash, active, now
 
 
 def bank_drafts(session: Session, school_id: int) -> list[QuestionDraft]:
@@ -100,18 +101,20 @@ def bank_drafts(session: Session, school_id: int) -> list[QuestionDraft]:
         .where(Question.school_id == school_id, Question.active == True)  # noqa: E712
         .order_by(Question.qid)
     ).all()
-    return [
-        QuestionDraft(
-            qid=r.qid,
-            prompt=r.prompt,
-            options=tuple(r.options),
-            correct=frozenset(r.correct),
-            explanation=r.explanation,
-            area=Area(r.area),
-            source=r.source,
-            tags=tuple(r.tags),
-            audience=tuple(r.audience),
-            multi=r.multi,
-        )
-        for r in rows
-    ]
+    return [draft_of(r) for r in rows]
+
+
+def draft_of(row: Question) -> QuestionDraft:
+    """A stored question as a draft: what an export writes and an edit starts from."""
+    return QuestionDraft(
+        qid=row.qid,
+        prompt=row.prompt,
+        options=tuple(row.options),
+        correct=frozenset(row.correct),
+        explanation=row.explanation,
+        area=Area(row.area),
+        source=row.source,
+        tags=tuple(row.tags),
+        audience=tuple(row.audience),
+        multi=row.multi,
+    )

@@ -26,10 +26,11 @@ class QuestionStats:
         return None if not self.answered else self.wrong * 100 // self.answered
 
 
-def question_stats(session: Session, school_id: int) -> list[QuestionStats]:
-    """The bank, questions most people get wrong first: a misconception worth a briefing."""
+def question_stats(session: Session, school_id: int, retired: bool = False) -> list[QuestionStats]:
+    """The bank in use (or its retired questions), questions most people get wrong first: a
+    misconception worth a briefing."""
     questions = session.exec(
-        select(Question).where(Question.school_id == school_id, Question.active == True)  # noqa: E712
+        select(Question).where(Question.school_id == school_id, Question.active == (not retired))
     ).all()
     # JSON has no equality on PostgreSQL, so group on its text; the answers vary little.
     rows = session.exec(
@@ -68,3 +69,27 @@ def question_stats(session: Session, school_id: int) -> list[QuestionStats]:
             s.question.qid,
         ),
     )
+
+
+@dataclass(frozen=True)
+class BankFilter:
+    """Which questions the bank page lists: an area of need, a topic, words in the question."""
+
+    area: str = ""
+    topic: str = ""
+    words: str = ""
+
+    def keeps(self, question: Question) -> bool:
+        if self.area and question.area != self.area:
+            return False
+        if self.topic and self.topic.casefold() not in (t.casefold() for t in question.tags):
+            return False
+        wanted = self.words.casefold().split()
+        text = " ".join([question.prompt, *question.options, question.qid]).casefold()
+        return all(word in text for word in wanted)
+
+
+def topics_of(stats: list[QuestionStats]) -> list[str]:
+    """Every topic the questions are tagged with, once, in alphabetical order."""
+    found = {tag.casefold(): tag for s in stats for tag in s.question.tags}
+    return [found[key] for key in sorted(found)]

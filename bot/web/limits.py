@@ -26,8 +26,8 @@ PLATFORM_MAX_BYTES = 1_000_000
 PLATFORM_PATHS = ("/slack/events", "/api/messages")
 
 # The SENDCO's uploads: the file (UPLOAD_MAX_MB), an optional second one (the register's mapping
-# file, or the staff list beside a class list) and a few fields.
-UPLOAD_PATHS = ("/sendco/register/import", "/sendco/register/teaching")
+# file, or the staff list beside a class list) and a few fields; or a question bank file.
+UPLOAD_PATHS = ("/sendco/register/import", "/sendco/register/teaching", "/sendco/questions/import")
 UPLOAD_OVERHEAD_BYTES = 1_000_000
 UPLOAD_FORM_LIMITS: Any = {"max_fields": 20, "max_files": 2, "max_part_size": 50_000}
 

@@ -14,7 +14,6 @@ from bot.bootstrap import Sendbot
 from bot.domain.quiz import Area
 from bot.domain.targets import METRIC_LABELS, NOTHING_YET, Metric
 from bot.services.errors import UserError
-from bot.services.question_stats import question_stats
 from bot.services.targets import (
     NOT_IN_TEAM,
     check_wanted,
@@ -30,7 +29,7 @@ from bot.services.team_report import (
     team_report,
 )
 from bot.storage.staff import Staff
-from bot.web.deps import MAX_ROW_ID, CurrentUser, RowId, SendbotDep, SendcoUser
+from bot.web.deps import MAX_ROW_ID, CurrentUser, RowId, SendbotDep
 from bot.web.templating import templates
 
 router = APIRouter()
@@ -121,15 +120,6 @@ def remove_target(
     _require_team_viewer(user)
     request.session["notice"] = _try(sendbot, lambda s: delete_target(s, user, target_id))
     return RedirectResponse(f"/team?{urlencode({'period': period})}", status_code=303)
-
-
-@router.get("/sendco/questions", response_class=HTMLResponse)
-def questions(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Response:
-    """The bank with how many answered each question and the share choosing each option."""
-    stats = sendbot.db.read(lambda s: question_stats(s, user.school_id))
-    return templates.TemplateResponse(
-        request, "sendco_questions.html", {"user": user, "stats": stats}
-    )
 
 
 def _require_team_viewer(user: Staff) -> None:

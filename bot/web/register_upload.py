@@ -13,7 +13,7 @@ from typing import TypeVar
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from bot.bootstrap import Sendbot
 from bot.domain.register import Scope
@@ -32,6 +32,7 @@ from bot.storage.staff import Staff
 from bot.web.deps import SendbotDep, SendcoUser
 from bot.web.limits import read_form
 from bot.web.templating import templates
+from bot.web.uploads import chosen_file, read_upload
 
 T = TypeVar("T")
 router = APIRouter(prefix="/sendco/register")
@@ -49,7 +50,7 @@ def form(request: Request, user: SendcoUser) -> Response:
 async def upload_register(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Response:
     """Import the register: every problem, or what changed and how many staff will be told."""
     form = await read_form(request)  # only now, with the SENDCO signed in
-    register, mapping = _upload(form, "register"), _upload(form, "mapping")
+    register, mapping = chosen_file(form, "register"), chosen_file(form, "mapping")
     if register is None:
         return _page(request, user, "register", problems=["Choose the register file to import."])
     confirm_partial = form.get("confirm_partial") in ("true", "on", "1")
@@ -84,7 +85,7 @@ async def upload_register(request: Request, sendbot: SendbotDep, user: SendcoUse
 async def upload_teaching(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Response:
     """Replace who teaches whom from the teaching-groups export."""
     form = await read_form(request)
-    teaching, staff_codes = _upload(form, "teaching"), _upload(form, "staff_codes")
+    teaching, staff_codes = chosen_file(form, "teaching"), chosen_file(form, "staff_codes")
     if teaching is None:
         return _page(request, user, "teaching", problems=["Choose the teaching-groups file."])
     now = sendbot.clock.now()
@@ -113,8 +114,8 @@ async def _run(
     second_name = "mapping file" if which == "register" else "staff list"
 
     def read_and_check() -> T:
-        data = _read(upload, "file", limit)
-        more = _read(second, second_name, limit) if second is not None else None
+        data = read_upload(upload, "file", limit, too_large)
+        more = read_upload(second, second_name, limit, too_large) if second is not None else None
         return check(data, more)
 
     try:
@@ -128,22 +129,6 @@ async def _run(
         sorry = apology(f"importing a {which} file")
         return _page(request, user, which, problems=[sorry, "Nothing was imported."], status=500)
     return _page(request, user, which, summary=summary)
-
-
-def _upload(form: FormData, name: str) -> UploadFile | None:
-    """The file chosen in this field, or None when none was."""
-    value = form.get(name)
-    return value if isinstance(value, UploadFile) and value.filename else None
-
-
-def _read(upload: UploadFile, what: str, limit: int) -> bytes:
-    """The upload's bytes; one over the size limit is refused without reading it all."""
-    if upload.size is not None and upload.size > limit:
-        raise too_large(upload.size, what, limit)
-    data = upload.file.read(limit + 1)
-    if len(data) > limit:
-        raise too_large(upload.size or len(data), what, limit)
-    return data
 
 
 def _school(session: Session, user: Staff) -> School:

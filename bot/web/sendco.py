@@ -7,13 +7,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.services.briefings import WRITTEN_IN, briefing_report, withdraw_as
 from bot.services.errors import UserError
-from bot.web import briefing_editor
+from bot.web import briefing_editor, questions
 from bot.web.deps import RowId, SendbotDep, SendcoUser
 from bot.web.templating import templates
 
 router = APIRouter(prefix="/sendco")
 # Writing and changing briefings: /sendco/briefings/new, /{id}/edit and /check.
 router.include_router(briefing_editor.router)
+# The question bank: /sendco/questions, its forms, the upload and the export.
+router.include_router(questions.router)
 
 
 @router.get("/briefings", response_class=HTMLResponse)

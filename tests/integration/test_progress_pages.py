@@ -248,6 +248,7 @@ def test_the_question_bank_puts_the_most_missed_question_first(
     order = [page.index(f'data-question="{qid}"') for qid in ("unused-1", "tricky-1", "right-1")]
     assert order == sorted(order)  # 100% wrong, then 50% wrong, then none wrong
     tricky = page[order[1] : order[2]]
-    assert 'data-count="answered">2<' in tricky and "50% wrong" in tricky
+    assert '<td data-count="answered">2</td>' in tricky
+    assert '<span data-count="wrong" class="bad">50%</span>' in tricky
     assert '<tr data-option="2"><td>Also wrong</td><td>50%</td>' in tricky
     sendbot.db.dispose()

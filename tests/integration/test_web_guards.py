@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func
@@ -44,6 +45,11 @@ PAGES = {
     "/sendco/briefings/new": RUNS_THE_SCHOOL,
     "/sendco/briefings/{briefing}/edit": RUNS_THE_SCHOOL,
     "/sendco/questions": RUNS_THE_SCHOOL,
+    "/sendco/questions?show=retired": RUNS_THE_SCHOOL,
+    "/sendco/questions/new": RUNS_THE_SCHOOL,
+    "/sendco/questions/{question}/edit": RUNS_THE_SCHOOL,
+    "/sendco/questions/import": RUNS_THE_SCHOOL,
+    "/sendco/questions/export?format=gift": RUNS_THE_SCHOOL,
     "/sendco/people": RUNS_THE_SCHOOL,
     "/sendco/register": RUNS_THE_SCHOOL,
     "/sendco/register.csv": RUNS_THE_SCHOOL,
@@ -80,6 +86,7 @@ def school(db: Database, clock: FixedClock, idp: FakeOidcProvider) -> dict[str, 
             s, run, s.get(Staff, ids["staff"]), [change], sent_at=clock.now()
         )
         ids["briefing"] = factories.briefing(s, school, clock.now()).id
+        ids["question"] = factories.question(s, school, "cop-cycle").id
         return ids | {"pupil": pupil.id, "alert": alert.id}
 
     ids = db.work(setup)
@@ -111,7 +118,7 @@ def test_every_page_as_every_role_when_signing_in_with_school_accounts(
         where = (url, role, response.status_code)
         if role == "anonymous":
             assert response.status_code == 303, where
-            assert response.headers["location"] == f"/sign-in?next={url}", where
+            assert response.headers["location"] == f"/sign-in?next={quote(url, safe='/')}", where
         elif role in allowed:
             assert response.status_code == 200, where
             assert factories.UPN not in response.text
@@ -160,6 +167,11 @@ def test_every_post_without_its_form_token_or_from_another_site_is_refused(
         "/sendco/briefings/new",
         "/sendco/briefings/{briefing_id}/edit",
         "/sendco/briefings/{briefing_id}/withdraw",
+        "/sendco/questions/import",
+        "/sendco/questions/new",
+        "/sendco/questions/{question_id}/edit",
+        "/sendco/questions/{question_id}/restore",
+        "/sendco/questions/{question_id}/retire",
         "/sendco/register/import",
         "/sendco/register/teaching",
         "/sign-in/demo",
@@ -172,6 +184,7 @@ def test_every_post_without_its_form_token_or_from_another_site_is_refused(
         "staff_id": school["staff"],
         "pupil_id": school["pupil"],
         "briefing_id": school["briefing"],
+        "question_id": school["question"],
         "target_id": 1,
     }
     form = {"staff_id": str(school["staff"]), "metric": "answered", "threshold": "90"}

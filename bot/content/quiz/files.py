@@ -23,6 +23,9 @@ WRITERS: dict[str, Callable[[list[QuestionDraft]], str]] = {
 NATIVE_SUFFIX = ".quiz"
 _BY_SUFFIX = {".quiz": "native", ".csv": "csv", ".gift": "gift", ".aiken": "aiken"}
 _AIKEN_ANSWER = re.compile(r"^ANSWER\s*:", re.IGNORECASE | re.MULTILINE)
+# How to name the format when the file's name does not, on the command line and on the web.
+ON_THE_COMMAND = "say which with --format native|csv|gift|aiken"
+ON_THE_FORM = "choose its format on the form"
 _NATIVE_PROMPT = re.compile(r"^Q\s*:", re.IGNORECASE | re.MULTILINE)
 
 
@@ -49,13 +52,29 @@ def read_quiz_file(
     return ([] if _errors(report.problems) else drafts), report.problems
 
 
+def read_quiz_bytes(
+    name: str, data: bytes, fmt: str = "auto", defaults: Defaults = NO_DEFAULTS
+) -> tuple[list[QuestionDraft], list[FileProblem]]:
+    """The questions in an uploaded file called `name` (none if any is wrong), and every
+    problem with its line: what `read_quiz_file` gives for a file on disk."""
+    drafts, report = _parse(Path(name), data, fmt, defaults, ON_THE_FORM)
+    return ([] if _errors(report.problems) else drafts), report.problems
+
+
 def _read(path: Path, fmt: str, defaults: Defaults) -> tuple[list[QuestionDraft], Report]:
-    report = Report(str(path))
     try:
         data = path.read_bytes()
     except OSError as exc:
+        report = Report(str(path))
         report.add(None, f"the file cannot be opened ({exc.strerror})")
         return [], report
+    return _parse(path, data, fmt, defaults)
+
+
+def _parse(
+    path: Path, data: bytes, fmt: str, defaults: Defaults, say_which: str = ON_THE_COMMAND
+) -> tuple[list[QuestionDraft], Report]:
+    report = Report(str(path))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -67,7 +86,7 @@ def _read(path: Path, fmt: str, defaults: Defaults) -> tuple[list[QuestionDraft]
             report.add(
                 None,
                 "sendbot cannot tell which format this file is in; name it .quiz, .csv, .gift "
-                "or .aiken, or say which with --format native|csv|gift|aiken",
+                f"or .aiken, or {say_which}",
             )
             return [], report
         fmt = found
