@@ -89,6 +89,8 @@ def test_every_page_fits_a_phone_and_passes_axe_for_each_role(
             extra = []
             if "/sendco/register" in links:
                 extra.append("/sendco/register/import")
+                extra += ["/sendco/briefings/new", "/sendco/questions/new"]
+                extra += ["/sendco/questions/import", "/sendco/questions?show=retired"]
                 pupil = page.locator("tr[data-pupil] a").first.get_attribute("href")
                 extra.append(pupil)
             for path in ["/", *links, *extra]:
