@@ -70,11 +70,15 @@ def bank(
     words: str = "",
     show: str = "",
 ) -> Response:
-    """The bank in use (or retired), filtered, questions most people get wrong first."""
-    if area and area not in {value for value, _ in AREAS}:
-        raise HTTPException(400, "Choose an area of need from the list, or all areas.")
+    """The bank in use (or retired), filtered, questions most people get wrong first. A filter
+    that is not one of the choices is left out, with a note, as a hand-edited address may be."""
+    notes = []
+    if area and area not in dict(AREAS):
+        notes.append(f"There is no area of need '{area[:40]}', so every area is shown.")
+        area = ""
     if show not in ("", "retired"):
-        raise HTTPException(400, "Choose questions in use or retired questions.")
+        notes.append("Questions in use are shown: the choices are in use or retired.")
+        show = ""
     retired = show == "retired"
     every = sendbot.db.read(lambda s: question_stats(s, user.school_id, retired=retired))
     chosen = BankFilter(area, topic.strip(), words.strip()[:100])
@@ -93,6 +97,7 @@ def bank(
             "topics": topics_of(every),
             "exports": EXPORTS,
             "notice": request.session.pop("notice", ""),
+            "notes": notes,
         },
     )
 

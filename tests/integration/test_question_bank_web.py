@@ -243,7 +243,7 @@ def test_another_schools_question_is_not_found_and_is_left_alone(
     assert 'data-question="elm-only"' not in client.get("/sendco/questions").text
 
 
-def test_the_list_filters_by_area_topic_and_words(
+def test_the_list_filters_by_area_topic_and_words_and_a_wrong_filter_is_left_out(
     db: Database, school: dict[str, int], web: tuple[Sendbot, TestClient]
 ) -> None:
     _sendbot, client = web
@@ -258,8 +258,12 @@ def test_the_list_filters_by_area_topic_and_words(
     assert listed("topic=Dyslexia") == {"dyslexia-1"}
     assert listed("words=autism") == {"autism-1"}
     assert listed("area=cognition_and_learning&topic=autism") == set()
-    wrong = client.get("/sendco/questions?area=behaviour")
-    assert wrong.status_code == 400 and "Choose an area of need" in wrong.text
+    # A filter that is not one of the choices is left out, with a note.
+    wrong = client.get("/sendco/questions?area=behaviour&show=everything")
+    assert wrong.status_code == 200
+    assert "There is no area of need 'behaviour', so every area" in html.unescape(wrong.text)
+    assert "Questions in use are shown" in wrong.text
+    assert set(re.findall(r'<tr data-question="([^"]+)"', wrong.text)) == {"dyslexia-1", "autism-1"}
 
 
 def test_an_upload_is_all_or_nothing_as_the_command_is(
