@@ -56,6 +56,8 @@ class PersonReport:
     briefings_received: int
     briefings_acknowledged: int
     targets: list[TargetLine] = field(default_factory=list)
+    profiles_on_time: int = 0  # pupil profiles from register alerts read on time
+    profiles_due: int = 0  # ... of those read or due to be read by now
 
 
 def day_bounds(period: Period, timezone: str) -> tuple[datetime, datetime]:
@@ -250,6 +252,7 @@ def reports_for(
     reports = []
     for person in people:
         acknowledged, received = recorded.briefings(person.id)  # type: ignore[arg-type]
+        on_time, due = recorded.profiles(person.id)  # type: ignore[arg-type]
         reports.append(
             PersonReport(
                 person=person,
@@ -262,6 +265,8 @@ def reports_for(
                     for t in targets
                     if t.staff_id == person.id
                 ],
+                profiles_on_time=on_time,
+                profiles_due=due,
             )
         )
     return reports

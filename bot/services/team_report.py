@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
 from bot.domain.people import Role, roles_from_text, runs_the_school
 from bot.domain.quiz import Area
-from bot.domain.targets import METRIC_LABELS, Metric, Period, current_term, period_choices
+from bot.domain.targets import (
+    METRIC_LABELS,
+    Metric,
+    Period,
+    Status,
+    current_term,
+    period_choices,
+)
+from bot.services.errors import UserError
 from bot.services.progress import (
     PersonReport,
     TargetLine,
@@ -21,10 +29,25 @@ from bot.services.progress import (
     target_progress,
     team_of,
 )
+from bot.services.recall import Remembered, by_person_and_area, cards_of
+from bot.services.rounds import spacing_policy
 from bot.services.targets import resolve_period, stored_terms
+from bot.services.weekly_completion import WeekFigures, weekly_completion
 from bot.storage.quiz import Target
 from bot.storage.school import School
 from bot.storage.staff import Staff
+
+# How the team table may be ordered.
+BEHIND, NAME, ANSWERED, CORRECT = "behind", "name", "answered", "correct"
+SORTS = (BEHIND, NAME, ANSWERED, CORRECT)
+# Worst first: a missed target, then one at risk, then someone with no target met yet.
+_STATUS_ORDER = {
+    Status.MISSED: 0,
+    Status.AT_RISK: 1,
+    Status.NOT_STARTED: 2,
+    Status.ON_TRACK: 3,
+    Status.MET: 4,
+}
 
 
 def may_see_team(viewer: Staff) -> bool:
@@ -38,11 +61,20 @@ def sees_whole_school(viewer: Staff) -> bool:
 
 
 def choose_period(
-    session: Session, school_id: int, text: str | None, today: date
+    session: Session, school_id: int, text: str | None, today: date, notes: list[str] | None = None
 ) -> tuple[Period, list[Period]]:
-    """The period asked for (the current term by default) and the ones a chooser offers."""
+    """The period asked for (the current term by default) and the ones a chooser offers. With
+    `notes`, a period that cannot be read falls back to the current term, saying why there;
+    without, it raises UserError."""
     stored = stored_terms(session, school_id)
-    period = resolve_period(session, school_id, text) if text else current_term(today, stored)
+    period = current_term(today, stored)
+    if text:
+        try:
+            period = resolve_period(session, school_id, text)
+        except UserError as exc:
+            if notes is None:
+                raise
+            notes.append(f"{exc} Showing {period.label} instead.")
     choices = period_choices(today, stored)
     if period.label not in {choice.label for choice in choices}:
         choices.insert(0, period)
@@ -81,7 +113,8 @@ def my_progress(
 
 @dataclass(frozen=True)
 class TeamReport:
-    """A viewer's team for a period: each person's figures and targets."""
+    """A viewer's team for a period: each person's figures and targets, the team's completion
+    week by week, and what each person is likely to remember now in each area of need."""
 
     period: Period
     choices: list[Period]
@@ -89,14 +122,36 @@ class TeamReport:
     whole_school: bool
     departments: list[str]  # to filter by; only for those who see the whole school
     department: str | None
+    weeks: list[WeekFigures] = field(default_factory=list)
+    recall: dict[tuple[int, str], Remembered] = field(default_factory=dict)
+    sort: str = BEHIND
+    notes: list[str] = field(default_factory=list)  # filters that could not be used, and why
+
+    @property
+    def areas(self) -> list[str]:
+        """The areas of need anyone in the team has been asked about, in the Code's order."""
+        asked = {area for _, area in self.recall}
+        return [area.value for area in Area if area.value in asked]
 
 
 def team_report(
-    session: Session, viewer: Staff, period_text: str | None, department: str | None, now: datetime
+    session: Session,
+    viewer: Staff,
+    period_text: str | None,
+    department: str | None,
+    now: datetime,
+    sort: str = BEHIND,
+    pictures: bool = False,
 ) -> TeamReport:
-    """Only the people the viewer may see: their reports, or the school for the SENDCO."""
+    """Only the people the viewer may see: their reports, or the school for the SENDCO. A
+    period or order that cannot be used falls back to the default, with a note saying so.
+    `pictures` adds the week-by-week completion and the recall by area the page draws."""
     today = school_today(session, viewer.school_id, now)
-    period, choices = choose_period(session, viewer.school_id, period_text, today)
+    notes: list[str] = []
+    period, choices = choose_period(session, viewer.school_id, period_text, today, notes)
+    if sort not in SORTS:
+        notes.append("That order is not one of the choices, so people behind come first.")
+        sort = BEHIND
     whole_school = sees_whole_school(viewer)
     # A line manager's team is never narrowed by a department they did not choose from.
     department = (department or None) if whole_school else None
@@ -112,13 +167,40 @@ def team_report(
                 if d
             }
         )
+    reports = sort_people(reports_for(session, people, period, today), sort)
+    weeks: list[WeekFigures] = []
+    recall: dict[tuple[int, str], Remembered] = {}
+    school = session.get(School, viewer.school_id)
+    if pictures and school is not None:
+        ids = [p.id for p in people if p.id is not None]
+        weeks = weekly_completion(session, school, ids, period, now)
+        recall = by_person_and_area(cards_of(session, ids, spacing_policy(school), now))
     return TeamReport(
-        period,
-        choices,
-        reports_for(session, people, period, today),
-        whole_school,
-        departments,
-        department,
+        period, choices, reports, whole_school, departments, department, weeks, recall, sort, notes
+    )
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 1.0
+
+
+def sort_people(reports: list[PersonReport], sort: str) -> list[PersonReport]:
+    """People in the chosen order; "behind" puts the worst target status, then the lowest
+    share answered, first, so whoever needs a conversation is at the top."""
+    if sort == NAME:
+        return sorted(reports, key=lambda r: r.person.name.casefold())
+    if sort == ANSWERED:
+        return sorted(reports, key=lambda r: _share(r.questions.answered, r.questions.asked))
+    if sort == CORRECT:
+        return sorted(reports, key=lambda r: _share(r.questions.correct, r.questions.answered))
+    return sorted(
+        reports,
+        key=lambda r: (
+            # Without a target, a person is placed as if on track: the share answered decides.
+            min((_STATUS_ORDER[line.progress.status] for line in r.targets), default=3),
+            _share(r.questions.answered, r.questions.asked),
+            r.person.name.casefold(),
+        ),
     )
 
 

@@ -22,6 +22,10 @@ from bot.services.targets import (
     set_target,
 )
 from bot.services.team_report import (
+    ANSWERED,
+    BEHIND,
+    CORRECT,
+    NAME,
     TeamReport,
     may_see_team,
     my_progress,
@@ -29,6 +33,7 @@ from bot.services.team_report import (
     team_report,
 )
 from bot.storage.staff import Staff
+from bot.web import progress_charts
 from bot.web.deps import MAX_ROW_ID, CurrentUser, RowId, SendbotDep
 from bot.web.templating import templates
 
@@ -52,15 +57,32 @@ def me(request: Request, sendbot: SendbotDep, user: CurrentUser, period: str = "
 
 @router.get("/team", response_class=HTMLResponse)
 def team(
-    request: Request, sendbot: SendbotDep, user: CurrentUser, period: str = "", department: str = ""
+    request: Request,
+    sendbot: SendbotDep,
+    user: CurrentUser,
+    period: str = "",
+    department: str = "",
+    sort: str = BEHIND,
 ) -> Response:
-    """A line manager's team (the school for the SENDCO) against each target for a period."""
-    report = _team(sendbot, user, period, department)
+    """A line manager's team (the school for the SENDCO) against each target for a period: a
+    table, people behind first, the weeks' completion, and recall by area of need."""
+    report = _team(sendbot, user, period, department, sort, pictures=True)
     notice = request.session.pop("notice", "")
+    names = [(r.person.id, r.person.name) for r in report.people]
     return templates.TemplateResponse(
         request,
         "progress_team.html",
-        {"user": user, "report": report, "notice": notice, "query": _query(report), **_labels()},
+        {
+            "user": user,
+            "report": report,
+            "notice": notice,
+            "query": _query(report),
+            "weeks": progress_charts.completion(report.weeks),
+            "recall": progress_charts.recall_by_area(names, report.recall, report.areas),
+            "target_bullet": progress_charts.target_bullet,
+            "sorts": SORT_LABELS,
+            **_labels(),
+        },
     )
 
 
@@ -68,8 +90,11 @@ def team(
 def team_download(
     sendbot: SendbotDep, user: CurrentUser, period: str = "", department: str = ""
 ) -> Response:
-    """The team page as CSV for the appraisal meeting (UTF-8 with a BOM so Excel reads it)."""
-    report = _team(sendbot, user, period, department)
+    """The team page as CSV for the appraisal meeting (UTF-8 with a BOM so Excel reads it). A
+    period that cannot be read is refused: a file for another period would mislead."""
+    report = _team(sendbot, user, period, department, NAME)
+    if report.notes:
+        raise HTTPException(400, report.notes[0])
     name = re.sub(r"[^a-z0-9]+", "-", report.period.label.lower()).strip("-")
     return Response(
         "\ufeff" + team_csv(report),
@@ -127,15 +152,19 @@ def _require_team_viewer(user: Staff) -> None:
         raise HTTPException(403, FOR_LINE_MANAGERS)
 
 
-def _team(sendbot: Sendbot, user: Staff, period: str, department: str) -> TeamReport:
+def _team(
+    sendbot: Sendbot,
+    user: Staff,
+    period: str,
+    department: str,
+    sort: str = BEHIND,
+    pictures: bool = False,
+) -> TeamReport:
     _require_team_viewer(user)
     now = sendbot.clock.now()
-    try:
-        return sendbot.db.read(
-            lambda s: team_report(s, user, period or None, department or None, now)
-        )
-    except UserError as exc:
-        raise HTTPException(400, str(exc)) from None
+    return sendbot.db.read(
+        lambda s: team_report(s, user, period or None, department or None, now, sort, pictures)
+    )
 
 
 def _try(sendbot: Sendbot, work: Callable[[Session], str]) -> str:
@@ -147,8 +176,16 @@ def _try(sendbot: Sendbot, work: Callable[[Session], str]) -> str:
 
 
 def _query(report: TeamReport) -> str:
-    """The team page's filters, for the CSV link."""
+    """The team page's filters, for the CSV link and the column headings' order links."""
     return urlencode({"period": report.period.label, "department": report.department or ""})
+
+
+SORT_LABELS = {
+    BEHIND: "People behind first",
+    NAME: "Name",
+    ANSWERED: "Answered",
+    CORRECT: "Correct",
+}
 
 
 def _labels() -> dict[str, object]:

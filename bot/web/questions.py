@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from bot.content.problems import FileProblem, has_errors, in_reading_order
-from bot.content.quiz.common import Defaults, area_words, slug
+from bot.content.quiz.common import Defaults, slug
 from bot.content.quiz.files import FORMATS, WRITERS, read_quiz_bytes
 from bot.domain.people import JobRole
 from bot.domain.quiz import OPTIONS_MAX, Area, QuestionDraft
@@ -38,13 +38,13 @@ from bot.storage.school import School
 from bot.storage.staff import Staff
 from bot.web.deps import RowId, SendbotDep, SendcoUser
 from bot.web.limits import read_form
-from bot.web.templating import templates
+from bot.web.templating import area_name, templates
 from bot.web.uploads import chosen_file, read_upload
 
 router = APIRouter(prefix="/questions")  # under bot.web.sendco's /sendco
 LIST = "/sendco/questions"
 NOT_FOUND = "There is no such question in your school's bank."
-AREAS = [(area.value, area_words(area).capitalize()) for area in Area]
+AREAS = [(area.value, area_name(area.value)) for area in Area]
 ROLES = [
     (JobRole.TEACHER.value, "Teachers"),
     (JobRole.TEACHING_ASSISTANT.value, "Teaching assistants"),

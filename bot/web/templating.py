@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 
+from bot.content.quiz.common import area_words
+from bot.domain.quiz import Area
 from bot.web.auth.forms import csrf_field
 from bot.web.navigation import navigation
 
@@ -20,6 +22,15 @@ def _local_time(moment: datetime | None, timezone: str = "Europe/London") -> str
     return f"{moment.astimezone(ZoneInfo(timezone)):%a %-d %b %H:%M}"
 
 
+def area_name(value: str) -> str:
+    """An area of need as a heading shows it: "Sensory and/or physical"."""
+    try:
+        return area_words(Area(value)).capitalize()
+    except ValueError:
+        return value.replace("_", " ").capitalize()
+
+
 templates.env.filters["local_time"] = _local_time
+templates.env.filters["area_name"] = area_name
 templates.env.globals["csrf_field"] = csrf_field
 templates.env.globals["navigation"] = navigation

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,9 +14,10 @@ from sqlmodel import Session, select
 
 from bot.bootstrap import Sendbot
 from bot.domain.people import Role
+from bot.domain.spacing import SpacingPolicy, new_card, review
 from bot.services.clock import FixedClock
 from bot.storage.database import Database
-from bot.storage.quiz import Target
+from bot.storage.quiz import MemoryState, Question, Target
 from tests import factories
 from tests.integration.webapp import client_for, sendbot_for, sign_in
 from tests.web_forms import arm
@@ -183,8 +185,13 @@ def test_the_sendco_sees_the_school_and_filters_by_department(
     assert all(name in page for name in ("Ann Able", "Cat Cole", "Ada Admin", "Oli Other"))
     english = client.get("/team?department=English").text
     assert "Cat Cole" in english and "Ann Able" not in english
-    bad = client.get("/team?period=winter 2026")
-    assert bad.status_code == 400 and "is not a period we can read" in bad.text
+    # A period that cannot be read falls back to this term, saying so; the CSV is refused, as
+    # a file for another period would mislead.
+    bad = client.get("/team?period=winter 2026&sort=shoe-size")
+    assert bad.status_code == 200 and "is not a period we can read" in bad.text
+    assert "Showing Autumn term 2026 instead." in bad.text and "That order is not" in bad.text
+    csv = client.get("/team.csv?period=winter 2026")
+    assert csv.status_code == 400 and "is not a period we can read" in csv.text
     sendbot.db.dispose()
 
 
@@ -251,4 +258,54 @@ def test_the_question_bank_puts_the_most_missed_question_first(
     assert '<td data-count="answered">2</td>' in tricky
     assert '<span data-count="wrong" class="bad">50%</span>' in tricky
     assert '<tr data-option="2"><td>Also wrong</td><td>50%</td>' in tricky
+    sendbot.db.dispose()
+
+
+def _remembers(db: Database, staff_id: int, qid: str, correct: bool, on: datetime) -> None:
+    """A person's memory of a question after one answer, as answering would store it."""
+
+    def work(s: Session) -> None:
+        question = s.exec(select(Question).where(Question.qid == qid)).one()
+        card, due = review(SpacingPolicy(), new_card(question.id, on), correct, on)
+        s.add(
+            MemoryState(staff_id=staff_id, question_id=question.id, card=card, due=due, reviews=1)
+        )
+
+    db.work(work)
+
+
+def test_the_team_page_puts_people_behind_first_and_draws_weeks_and_recall(
+    db: Database, school: dict[str, int]
+) -> None:
+    _remembers(db, school["ann"], "right-1", True, datetime(2026, 10, 6, 10, tzinfo=UTC))
+    _remembers(db, school["ann"], "tricky-1", False, datetime(2026, 10, 8, 10, tzinfo=UTC))
+    _remembers(db, school["cat"], "tricky-1", True, datetime(2026, 11, 3, 10, tzinfo=UTC))
+    sendbot, client = _as(db, school, "line_manager")
+    page = client.get("/team").text
+
+    # Sam answered nothing and has no target; Ann is on track: Sam comes first.
+    rows = re.findall(r'<tr data-person="([^"]+)"', page)
+    assert rows == ["sam.staff@oakhill.example", "ann.able@oakhill.example"]
+    by_name = re.findall(r'<tr data-person="([^"]+)"', client.get("/team?sort=name").text)
+    assert by_name == ["ann.able@oakhill.example", "sam.staff@oakhill.example"]
+
+    # Week by week: half term (26 to 30 October) is shaded as a holiday, with no point drawn.
+    weeks = page.split('id="team-weeks"')[1].split("</figure>")[0]
+    assert weeks.count('data-band="holiday"') == 1
+    assert "<title>Holiday</title>" in weeks
+    assert '<th scope="row">26 Oct</th><td>–</td><td>Holiday</td>' in weeks
+    assert '<th scope="row">5 Oct</th><td>100%</td>' in weeks  # Ann answered both that week
+
+    # Recall now by area: Ann's two areas drawn, Sam (never answered) blank, Cat absent.
+    recall = page.split('id="team-recall"')[1].split("</figure>")[0]
+    assert "Cat Cole" not in page
+    cells = re.findall(
+        r'<rect class="cell( cell-blank)?" data-row="(\d)" data-column="(\d)"', recall
+    )
+    assert len(cells) == 4  # two people by the two areas anyone was asked about
+    sam_row = 0
+    assert all(blank for blank, row, _ in cells if int(row) == sam_row)
+    assert not any(blank for blank, row, _ in cells if int(row) != sam_row)
+    assert "Sam Staff, Cognition and learning: not yet asked" in recall
+    assert "Least well remembered now: sensory and/or physical" in recall
     sendbot.db.dispose()

@@ -1,0 +1,82 @@
+"""The pictures on the progress pages, each with the sentence that says what it shows: the
+completion of each school week, recall by area of need, and a target against its threshold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.weeks import HOLIDAY
+from bot.services.progress import TargetLine
+from bot.services.recall import Remembered
+from bot.services.weekly_completion import WeekFigures
+from bot.web.charts import Bullet, Heatmap, LineChart, bullet, heatmap, line_chart
+from bot.web.templating import area_name
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A chart and the sentence that says what it shows."""
+
+    chart: object
+    summary: str
+
+
+def completion(weeks: list[WeekFigures], who: str = "The team") -> Drawn:
+    """Answered of asked in each school week, closed weeks shaded."""
+    steps = [(f"{w.week.monday:%-d %b}", w.percent) for w in weeks]
+    bands = {i: (w.week.closed, w.week.why) for i, w in enumerate(weeks) if w.week.closed}
+    chart: LineChart = line_chart(steps, bands)
+    asked = sum(w.tally.asked for w in weeks)
+    answered = sum(w.tally.answered for w in weeks)
+    if not asked:
+        return Drawn(chart, "No quiz questions were sent in this period yet.")
+    closed = sum(1 for w in weeks if w.week.closed == HOLIDAY)
+    sentence = (
+        f"{who} answered {answered * 100 // asked}% of the {asked} questions sent over "
+        f"{len(weeks)} week{'' if len(weeks) == 1 else 's'}"
+    )
+    last = next((w for w in reversed(weeks) if w.percent is not None), None)
+    if last is not None:
+        sentence += f"; {round(last.percent or 0)}% in the week of {last.week.monday:%-d %B}"
+    if closed:
+        sentence += f". {closed} week{' was' if closed == 1 else 's were'} a holiday"
+    return Drawn(chart, sentence + ".")
+
+
+def recall_by_area(
+    names: list[tuple[int, str]], recall: dict[tuple[int, str], Remembered], areas: list[str]
+) -> Drawn:
+    """People (id, name) by areas of need, each cell their chance of recall now."""
+    values = {
+        (r, c): (recall[(staff_id, area)].percent if (staff_id, area) in recall else None)
+        for r, (staff_id, _name) in enumerate(names)
+        for c, area in enumerate(areas)
+    }
+    chart: Heatmap = heatmap([name for _, name in names], [area_name(a) for a in areas], values)
+    if not any(v is not None for v in values.values()):
+        return Drawn(chart, "Nobody has answered a question yet, so there is nothing to show.")
+    means = {}
+    for c, area in enumerate(areas):
+        column = [values[(r, c)] for r in range(len(names)) if values[(r, c)] is not None]
+        if column:
+            means[area] = sum(column) / len(column)  # type: ignore[arg-type]
+    weakest = min(means, key=lambda a: means[a])
+    return Drawn(
+        chart,
+        f"Least well remembered now: {area_name(weakest).lower()}, "
+        f"{round(means[weakest])}% likely to be recalled on average. A blank square is an "
+        "area not yet asked about.",
+    )
+
+
+def target_bullet(line: TargetLine) -> Drawn:
+    """A target's measure so far against its threshold."""
+    progress, target = line.progress, line.target
+    chart: Bullet = bullet(progress.percent, float(target.threshold))
+    if progress.percent is None:
+        return Drawn(chart, f"Nothing measured yet; the target is {target.threshold}%.")
+    return Drawn(
+        chart,
+        f"{progress.percent}% so far against a target of {target.threshold}%: "
+        f"{progress.status.value}.",
+    )
