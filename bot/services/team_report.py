@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -29,11 +30,11 @@ from bot.services.progress import (
     target_progress,
     team_of,
 )
-from bot.services.recall import Remembered, by_person_and_area, cards_of
+from bot.services.recall import Remembered, by_area, by_person_and_area, cards_of
 from bot.services.rounds import spacing_policy
 from bot.services.targets import resolve_period, stored_terms
 from bot.services.weekly_completion import WeekFigures, weekly_completion
-from bot.storage.quiz import Target
+from bot.storage.quiz import MemoryState, Question, Target
 from bot.storage.school import School
 from bot.storage.staff import Staff
 
@@ -90,6 +91,10 @@ class MyProgress:
     choices: list[Period]
     due: int
     targets: list[TargetLine]  # all of theirs, each measured over its own period
+    weeks: list[WeekFigures] = field(default_factory=list)
+    recall: dict[str, Remembered] = field(default_factory=dict)  # by area of need
+    coming_back: list[tuple[str, date | None]] = field(default_factory=list)  # None: due now
+    notes: list[str] = field(default_factory=list)
 
 
 def my_progress(
@@ -97,7 +102,8 @@ def my_progress(
 ) -> MyProgress:
     """A person's own figures for a period, what is due for them, and all their targets."""
     today = school_today(session, person.school_id, now)
-    period, choices = choose_period(session, person.school_id, period_text, today)
+    notes: list[str] = []
+    period, choices = choose_period(session, person.school_id, period_text, today, notes)
     (report,) = reports_for(session, [person], period, today)
     targets = session.exec(
         select(Target)
@@ -108,7 +114,46 @@ def my_progress(
     timezone = school.timezone if school else "Europe/London"
     statuses = target_progress(session, targets, timezone, today)
     lines = [TargetLine(t, statuses[t.id]) for t in targets]  # type: ignore[index]
-    return MyProgress(report, period, choices, due_count(session, person.id, now), lines)  # type: ignore[arg-type]
+    weeks: list[WeekFigures] = []
+    recall: dict[str, Remembered] = {}
+    if school is not None and person.id is not None:
+        weeks = weekly_completion(session, school, [person.id], period, now)
+        recall = by_area(cards_of(session, [person.id], spacing_policy(school), now))
+    due = due_count(session, person.id, now)  # type: ignore[arg-type]
+    return MyProgress(
+        report,
+        period,
+        choices,
+        due,
+        lines,
+        weeks,
+        recall,
+        coming_back(session, person, now, timezone),
+        notes,
+    )
+
+
+def coming_back(
+    session: Session, person: Staff, now: datetime, timezone: str, most: int = 3
+) -> list[tuple[str, date | None]]:
+    """The next few questions due to come back to this person, by topic, soonest first (None
+    for one due already, which comes in their next quiz): what they are about to forget, never
+    the answers."""
+    rows = session.exec(
+        select(Question, MemoryState.due)
+        .join(MemoryState, col(MemoryState.question_id) == col(Question.id))
+        .where(MemoryState.staff_id == person.id, col(MemoryState.reviews) > 0)
+        .order_by(col(MemoryState.due))
+        .limit(most)
+    ).all()
+    zone = ZoneInfo(timezone)
+    return [
+        (
+            ", ".join(q.tags) or q.area.replace("_", " "),
+            None if due <= now else due.astimezone(zone).date(),
+        )
+        for q, due in rows
+    ]
 
 
 @dataclass(frozen=True)

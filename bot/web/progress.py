@@ -44,14 +44,21 @@ FOR_LINE_MANAGERS = "This page is for line managers, the SENDCO and admins."
 
 @router.get("/me", response_class=HTMLResponse)
 def me(request: Request, sendbot: SendbotDep, user: CurrentUser, period: str = "") -> Response:
-    """The signed-in person's own progress: answered, correct, by area, due next, targets."""
+    """The signed-in person's own progress: their weeks, what they remember well and what is
+    coming back, answered and correct, by area, and their targets."""
     now = sendbot.clock.now()
-    try:
-        view = sendbot.db.read(lambda s: my_progress(s, user, period or None, now))
-    except UserError as exc:
-        raise HTTPException(400, str(exc)) from None
+    view = sendbot.db.read(lambda s: my_progress(s, user, period or None, now))
     return templates.TemplateResponse(
-        request, "progress_me.html", {"user": user, "view": view, **_labels()}
+        request,
+        "progress_me.html",
+        {
+            "user": user,
+            "view": view,
+            "weeks": progress_charts.completion(view.weeks, "You"),
+            "remembered": progress_charts.my_recall(view.recall),
+            "target_bullet": progress_charts.target_bullet,
+            **_labels(),
+        },
     )
 
 

@@ -9,7 +9,16 @@ from bot.domain.weeks import HOLIDAY
 from bot.services.progress import TargetLine
 from bot.services.recall import Remembered
 from bot.services.weekly_completion import WeekFigures
-from bot.web.charts import Bullet, Heatmap, LineChart, bullet, heatmap, line_chart
+from bot.web.charts import (
+    BarChart,
+    Bullet,
+    Heatmap,
+    LineChart,
+    bar_chart,
+    bullet,
+    heatmap,
+    line_chart,
+)
 from bot.web.templating import area_name
 
 
@@ -67,6 +76,23 @@ def recall_by_area(
         f"{round(means[weakest])}% likely to be recalled on average. A blank square is an "
         "area not yet asked about.",
     )
+
+
+def my_recall(recall: dict[str, Remembered]) -> Drawn:
+    """One person's areas of need, best remembered first, in kind words."""
+    ordered = sorted(recall.items(), key=lambda item: -item[1].percent)
+    chart: BarChart = bar_chart([(area_name(area), r.percent) for area, r in ordered])
+    if not ordered:
+        return Drawn(chart, "Once you have answered a few questions, this shows what you know.")
+    best, _ = ordered[0]
+    sentence = f"You know {area_name(best).lower()} best"
+    if len(ordered) > 1:
+        weakest, _ = ordered[-1]
+        sentence += (
+            f"; {area_name(weakest).lower()} is the one to refresh, so its questions come "
+            "back to you sooner"
+        )
+    return Drawn(chart, sentence + ".")
 
 
 def target_bullet(line: TargetLine) -> Drawn:

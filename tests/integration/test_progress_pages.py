@@ -309,3 +309,25 @@ def test_the_team_page_puts_people_behind_first_and_draws_weeks_and_recall(
     assert "Sam Staff, Cognition and learning: not yet asked" in recall
     assert "Least well remembered now: sensory and/or physical" in recall
     sendbot.db.dispose()
+
+
+def test_my_page_says_what_i_know_well_and_what_comes_back_soon(
+    db: Database, school: dict[str, int]
+) -> None:
+    _remembers(db, school["ann"], "right-1", True, datetime(2026, 11, 20, 10, tzinfo=UTC))
+    _remembers(db, school["ann"], "tricky-1", False, datetime(2026, 11, 20, 10, tzinfo=UTC))
+    sendbot, client = _as(db, school, "ann")
+    page = client.get("/me?period=next Tuesday").text
+
+    assert "Showing Autumn term 2026 instead." in page  # an unreadable period, with a note
+    recall = page.split('id="my-recall"')[1].split("</figure>")[0]
+    bars = re.findall(r'<rect class="bar" data-value="([\d.]+)"', recall)
+    assert len(bars) == 2 and float(bars[0]) > float(bars[1])  # best remembered first
+    assert "You know cognition and learning best" in recall
+    assert "sensory and/or physical is the one to refresh" in recall
+    coming = page.split("data-coming-back>")[1].split("</ul>")[0]
+    assert coming.count("<li>") == 2 and "Sensory and physical" in coming
+    weeks = page.split('id="my-weeks"')[1].split("</figure>")[0]
+    assert "You answered 75% of the 4 questions sent" in weeks
+    assert "Sam Staff" not in page
+    sendbot.db.dispose()
