@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from bot.domain.people import Role, roles_to_text
 from bot.domain.register import PupilRecord
+from bot.domain.spacing import SpacingPolicy, new_card, review
 from bot.services.question_bank import draft_of
 from bot.storage.briefing import Acknowledgement, Briefing
 from bot.storage.outbox import Delivery
@@ -207,6 +208,24 @@ def briefing_received(
         )
     session.flush()
     return row
+
+
+def remembered(
+    session: Session, staff_row: Staff, question_row: Question, correct: bool, on: datetime
+) -> None:
+    """A person's memory of a question after one answer, as answering would store it."""
+    card, due = review(SpacingPolicy(), new_card(question_row.id, on), correct, on)  # type: ignore[arg-type]
+    session.add(
+        MemoryState(
+            staff_id=staff_row.id,  # type: ignore[arg-type]
+            question_id=question_row.id,  # type: ignore[arg-type]
+            card=card,
+            due=due,
+            reviews=1,
+            lapses=0 if correct else 1,
+        )
+    )
+    session.flush()
 
 
 def memory_state(session: Session, staff_row: Staff, question_row: Question, due: datetime) -> None:

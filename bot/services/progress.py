@@ -133,7 +133,7 @@ class Recorded:
             counts = self._briefings[pair[0]]
             counts[0] += pair in acknowledged
             counts[1] += 1
-        self._profiles = _profiles_read(session, ids, start, end, today or period.ends_on)
+        self._profiles = profiles_read(session, ids, start, end, today or period.ends_on)
 
     def questions(self, staff_id: int, area: str | None = None, topic: str | None = None) -> Tally:
         """Questions asked of one person, optionally only those of one area or topic."""
@@ -193,7 +193,7 @@ def target_progress(
     return result
 
 
-def _profiles_read(
+def profiles_read(
     session: Session, staff_ids: list[int], start: datetime, end: datetime, today: date
 ) -> dict[int, tuple[int, int]]:
     """Per person: profiles read within the school's days of their alert being sent, and

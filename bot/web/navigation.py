@@ -32,6 +32,7 @@ class NavLink:
     href: str
     roles: frozenset[Role] | None
     about: str  # a line on the start page
+    section: bool = True  # the pages below it are its own (not so for the SENDCO's overview)
 
 
 LINKS: tuple[NavLink, ...] = (
@@ -42,6 +43,13 @@ LINKS: tuple[NavLink, ...] = (
         "My progress", "/me", EVERYONE, "your answers, briefings and performance-management targets"
     ),
     NavLink("Team", "/team", TEAM_VIEWERS, "your team against its performance-management targets"),
+    NavLink(
+        "Overview",
+        "/sendco",
+        SCHOOL_LEADS,
+        "the school at a glance, and what it is forgetting",
+        section=False,
+    ),
     NavLink("Briefings", "/sendco/briefings", SCHOOL_LEADS, "who has read each briefing"),
     NavLink("Questions", "/sendco/questions", SCHOOL_LEADS, "the question bank and its answers"),
     NavLink(
@@ -73,15 +81,15 @@ class Navigation:
 def links_for(roles: frozenset[Role], path: str) -> tuple[Shown, ...]:
     """The links these roles open (none: nobody signed in), the one for `path` marked current."""
     return tuple(
-        Shown(link.label, link.href, link.about, is_current(link.href, path))
+        Shown(link.label, link.href, link.about, is_current(link.href, path, link.section))
         for link in LINKS
         if link.roles is None or roles & link.roles
     )
 
 
-def is_current(href: str, path: str) -> bool:
+def is_current(href: str, path: str, section: bool = True) -> bool:
     # A page below a link (a mailbox under /local, the import under the register) is its section.
-    return path == href or path.startswith(href + "/")
+    return path == href or (section and path.startswith(href + "/"))
 
 
 def navigation(request: Request, come_back: bool = True) -> Navigation:

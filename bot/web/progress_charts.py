@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from bot.domain.weeks import HOLIDAY
 from bot.services.progress import TargetLine
-from bot.services.recall import Remembered
+from bot.services.recall import FEWEST_PEOPLE, Forgotten, Remembered
+from bot.services.sendco_overview import BriefingRead
 from bot.services.weekly_completion import WeekFigures
 from bot.web.charts import (
     BarChart,
@@ -105,4 +106,36 @@ def target_bullet(line: TargetLine) -> Drawn:
         chart,
         f"{progress.percent}% so far against a target of {target.threshold}%: "
         f"{progress.status.value}.",
+    )
+
+
+def briefings_read(briefings: list[BriefingRead]) -> Drawn:
+    """The latest briefings, each the share of those it reached who said "Got it"."""
+    chart: BarChart = bar_chart([(b.title, b.percent) for b in briefings])
+    if not briefings:
+        return Drawn(chart, "No briefing has gone out in this period yet.")
+    reached = sum(b.reached for b in briefings)
+    acknowledged = sum(b.acknowledged for b in briefings)
+    return Drawn(
+        chart,
+        f"Of {reached} copies of the latest {len(briefings)} briefing"
+        f"{'' if len(briefings) == 1 else 's'}, {acknowledged} "
+        f"({acknowledged * 100 // reached}%) were marked read.",
+    )
+
+
+def forgotten_topics(topics: list[Forgotten]) -> Drawn:
+    """The topics least likely to be recalled across staff now, lowest first."""
+    chart: BarChart = bar_chart([(t.name, t.remembered.percent) for t in topics])
+    if not topics:
+        return Drawn(
+            chart,
+            f"Once at least {FEWEST_PEOPLE} people have answered questions on a topic, the "
+            "topics the school is forgetting show here.",
+        )
+    first = topics[0]
+    return Drawn(
+        chart,
+        f"Least likely to be recalled now: {first.name}, {round(first.remembered.percent)}% on "
+        f"average across {first.remembered.people} staff.",
     )

@@ -1,4 +1,5 @@
-"""The SENDCO's pages: each briefing with who has it, who has read it and who was not reached."""
+"""The SENDCO's pages: the overview of the school, and each briefing with who has it, who has
+read it and who was not reached."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.services.briefings import WRITTEN_IN, briefing_report, withdraw_as
 from bot.services.errors import UserError
-from bot.web import briefing_editor, questions
+from bot.services.sendco_overview import sendco_overview
+from bot.web import briefing_editor, progress_charts, questions
 from bot.web.deps import RowId, SendbotDep, SendcoUser
 from bot.web.templating import templates
 
@@ -16,6 +18,24 @@ router = APIRouter(prefix="/sendco")
 router.include_router(briefing_editor.router)
 # The question bank: /sendco/questions, its forms, the upload and the export.
 router.include_router(questions.router)
+
+
+@router.get("", response_class=HTMLResponse)
+def overview(request: Request, sendbot: SendbotDep, user: SendcoUser, period: str = "") -> Response:
+    """The school at a glance: completion, briefings and alerts read, and what it is forgetting."""
+    now = sendbot.clock.now()
+    view = sendbot.db.read(lambda s: sendco_overview(s, user, period or None, now))
+    return templates.TemplateResponse(
+        request,
+        "sendco_overview.html",
+        {
+            "user": user,
+            "view": view,
+            "weeks": progress_charts.completion(view.weeks, "Staff"),
+            "briefings": progress_charts.briefings_read(view.briefings),
+            "forgotten": progress_charts.forgotten_topics(view.topics),
+        },
+    )
 
 
 @router.get("/briefings", response_class=HTMLResponse)

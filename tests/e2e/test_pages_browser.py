@@ -18,7 +18,7 @@ from tests.e2e.test_sendbot_run import demo_env
 
 PHONE = {"width": 390, "height": 844}
 # axe-core is put into each page as a script, which the pages' own CSP would refuse.
-MANAGER_LINKS = {"/team", "/sendco/briefings", "/sendco/questions", "/sendco/register"}
+MANAGER_LINKS = {"/team", "/sendco", "/sendco/briefings", "/sendco/questions", "/sendco/register"}
 
 
 @pytest.fixture(params=["sqlite"])

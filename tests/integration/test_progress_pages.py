@@ -14,10 +14,10 @@ from sqlmodel import Session, select
 
 from bot.bootstrap import Sendbot
 from bot.domain.people import Role
-from bot.domain.spacing import SpacingPolicy, new_card, review
 from bot.services.clock import FixedClock
 from bot.storage.database import Database
-from bot.storage.quiz import MemoryState, Question, Target
+from bot.storage.quiz import Question, Target
+from bot.storage.staff import Staff
 from tests import factories
 from tests.integration.webapp import client_for, sendbot_for, sign_in
 from tests.web_forms import arm
@@ -262,14 +262,9 @@ def test_the_question_bank_puts_the_most_missed_question_first(
 
 
 def _remembers(db: Database, staff_id: int, qid: str, correct: bool, on: datetime) -> None:
-    """A person's memory of a question after one answer, as answering would store it."""
-
     def work(s: Session) -> None:
         question = s.exec(select(Question).where(Question.qid == qid)).one()
-        card, due = review(SpacingPolicy(), new_card(question.id, on), correct, on)
-        s.add(
-            MemoryState(staff_id=staff_id, question_id=question.id, card=card, due=due, reviews=1)
-        )
+        factories.remembered(s, s.get(Staff, staff_id), question, correct, on)
 
     db.work(work)
 

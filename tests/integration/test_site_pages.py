@@ -29,7 +29,13 @@ from tests.integration.webapp import LOOPBACK_CLIENT, client_for, demo_client, s
 from tests.web_forms import arm
 
 ROOT = Path(__file__).parents[2]
-SENDCO_PAGES = ["/sendco/briefings", "/sendco/questions", "/sendco/register", "/sendco/people"]
+SENDCO_PAGES = [
+    "/sendco",
+    "/sendco/briefings",
+    "/sendco/questions",
+    "/sendco/register",
+    "/sendco/people",
+]
 
 
 @pytest.fixture

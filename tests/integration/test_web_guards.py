@@ -41,6 +41,8 @@ PAGES = {
     "/me": EVERYONE,
     "/team": {"line_manager", "sendco", "admin"},
     "/team.csv": {"line_manager", "sendco", "admin"},
+    "/sendco": RUNS_THE_SCHOOL,
+    "/sendco?period=2026-27": RUNS_THE_SCHOOL,
     "/sendco/briefings": RUNS_THE_SCHOOL,
     "/sendco/briefings/new": RUNS_THE_SCHOOL,
     "/sendco/briefings/{briefing}/edit": RUNS_THE_SCHOOL,

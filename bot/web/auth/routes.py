@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from joserfc.errors import JoseError
 from sqlmodel import select
 
+from bot.domain.people import runs_the_school
 from bot.domain.sign_in import Account, Refusal, admit
 from bot.services.audit import sign_in_as
 from bot.services.web_sign_in import refused, signed_out, who_signs_in
@@ -143,7 +144,7 @@ async def _check(request: Request, provider: SignInProvider) -> Account | Refusa
 
 
 async def _sign_in(request: Request, sendbot: SendbotDep, person: Staff) -> Response:
-    target = safe_next(str(request.session.get("next", "/")))
+    target = landing(safe_next(str(request.session.get("next", "/"))), person)
     await begin_signed_in(request, sendbot, person)
     return RedirectResponse(target, status_code=303)
 
@@ -164,7 +165,7 @@ async def demo_sign_in(
         raise HTTPException(400, "Choose a person from the list.")
     person = await sendbot.db.run(lambda s: s.get(Staff, signed_in))
     await begin_signed_in(request, sendbot, person)
-    return RedirectResponse(safe_next(next), status_code=303)
+    return RedirectResponse(landing(safe_next(next), person), status_code=303)
 
 
 @router.post("/sign-out")
@@ -193,6 +194,14 @@ def _refused_page(request: Request, message: str, status: int) -> Response:
 # A path on this site: one slash, then no second slash, and no backslash (which browsers read
 # as a slash) or control character anywhere.
 _LOCAL_PATH = re.compile(r"^/(?!/)[^\x00-\x1f\x7f\\]*$")
+
+
+def landing(target: str, person: Staff) -> str:
+    """Where signing in ends: the page asked for, or for the SENDCO and admins, who came to no
+    page in particular, the school's overview."""
+    if target == "/" and runs_the_school(person.roles):
+        return "/sendco"
+    return target
 
 
 def safe_next(target: str) -> str:
