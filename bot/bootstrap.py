@@ -105,6 +105,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
         },
         base_url=settings.base_url,
     )
+    inbound = Inbound(db, ports, clock, base_url=settings.base_url)
     ticker = Ticker(
         db,
         dispatcher,
@@ -114,8 +115,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Sendbot:
         dispatch_seconds=settings.dispatch_interval_seconds,
         directory=directory,
         after_link=after_link,
+        outbox_keep_days=settings.outbox_keep_days,
+        inbound=inbound,
     )
-    inbound = Inbound(db, ports, clock, base_url=settings.base_url)
     slack_app = None
     if slack is not None:
         secret = settings.slack_signing_secret

@@ -181,6 +181,13 @@ class Settings(BaseSettings):
     local_send_rate_per_second: float = Field(
         0.0, ge=0, description="cap on local chat messages a second; 0 means no cap"
     )
+    outbox_keep_days: int = Field(
+        400,
+        ge=30,
+        le=36500,
+        description="days a finished quiz question or reminder is kept in the outbox, 30 to"
+        " 36500 (counts are unaffected: they read answers and briefings, which are kept)",
+    )
 
     @field_validator("database_url")
     @classmethod

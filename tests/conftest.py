@@ -27,7 +27,7 @@ PG_ADMIN_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def _postgres_available() -> str | None:
+def postgres_unavailable() -> str | None:
     """None when the server answers, else why not."""
     try:
         engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
@@ -42,7 +42,7 @@ def _postgres_available() -> str | None:
 @pytest.fixture(scope="session")
 def postgresql_url() -> Iterator[str]:
     """A throwaway PostgreSQL database for this test run."""
-    problem = _postgres_available()
+    problem = postgres_unavailable()
     if problem:
         message = f"PostgreSQL is not reachable at 127.0.0.1:5432 ({problem})"
         if IN_CI:

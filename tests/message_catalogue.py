@@ -5,6 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.services.chat_port import Link, Message
+from bot.services.digest_messages import (
+    BriefingUnread,
+    Digest,
+    SchoolPart,
+    TeamPart,
+    WeekShare,
+    digest_message,
+)
 from bot.services.messages import (
     acknowledged_briefing_message,
     briefing_message,
@@ -91,6 +99,28 @@ def alert_pupils(count: int) -> list[AlertPupil]:
     ]
 
 
+def digest() -> Digest:
+    """The digest of a SENDCO who also manages a team: both parts."""
+    return Digest(
+        week_of=date(2026, 11, 16),
+        team=TeamPart(
+            people=3,
+            since=date(2026, 11, 9),
+            last_week=WeekShare(date(2026, 11, 9), 2, 4),
+            week_before=WeekShare(date(2026, 11, 2), 3, 4),
+            silent=["Bo <B> & Co"],
+            at_risk=["Ann A: questions answered at least 90% in Autumn term 2026, 3 of 4 (75%)"],
+        ),
+        school=SchoolPart(
+            staff=40,
+            read_within=5,
+            profiles_overdue=2,
+            briefings=[BriefingUnread("The *graduated* approach", 12, 40)],
+            forgetting=[("dyslexia", 31), ("autism", 48), ("hearing", 55)],
+        ),
+    )
+
+
 SHORT = ["Graduated approach", "Exclusion", "Assess, plan, do, review"]
 LONG = [f"Option {c} " + "which is explained at some length here" for c in "ABC"]
 
@@ -114,6 +144,10 @@ def every_message(long_option: int) -> dict[str, Message]:
         "register_alert_many": alert(7, "minimal"),
         "register_alert_count": alert(3, "count"),
         "register_reminder": alert(4, "minimal", reminder=True),
+        "digest": absolute_links(digest_message(12, digest()), "https://sendbot.example"),
+        "digest_turned_off": absolute_links(
+            digest_message(12, digest(), turned_off=True), "https://sendbot.example"
+        ),
         "link": Message(
             "alert",
             "New on the register",

@@ -1,13 +1,15 @@
 """Keeps a sender under a rate: evenly spaced (Pacer), within an allowance a window
-(AllowancePacer), or within several windows per key (WindowPacer, for Teams' conversations)."""
+(AllowancePacer), within one it learns from the platform's 429s (AdaptiveAllowance), or within
+several windows per key (WindowPacer, for Teams' conversations)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 
 class LoopLock:
@@ -70,8 +72,15 @@ class AllowancePacer:
     even pace would lose it for good; `spacing` keeps the making up from becoming a burst.
     """
 
-    def __init__(self, most: int, window: float = 60.0, spacing: float = 0.0) -> None:
+    def __init__(
+        self,
+        most: int,
+        window: float = 60.0,
+        spacing: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.most, self.window, self.spacing = most, window, spacing
+        self.clock = clock
         self._sent: deque[float] = deque()  # when the last `most` sends went, oldest first
         self._lock = LoopLock()
 
@@ -80,16 +89,144 @@ class AllowancePacer:
         if self.most <= 0:
             return
         async with self._lock.get():
-            now = time.monotonic()
-            at = max(now, self._sent[-1] + self.spacing) if self._sent else now
-            # The oldest send leaves the window `window` seconds after it went.
-            while self._sent and (
-                len(self._sent) >= self.most or self._sent[0] <= at - self.window
-            ):
-                at = max(at, self._sent.popleft() + self.window)
-            if at > now:
+            # Asked again after each sleep: what the sleep was for may have changed meanwhile.
+            while True:
+                now = self.clock()
+                at = self.ready_at(now)
+                if at <= now:
+                    break
                 await asyncio.sleep(at - now)
-            self._sent.append(at)
+            self.take(now)
+
+    def ready_at(self, now: float) -> float:
+        """The moment (on `clock`) from which one more send fits."""
+        at = max(now, self._sent[-1] + self.spacing) if self._sent else now
+        # The oldest send leaves the window `window` seconds after it went.
+        while self._sent and (len(self._sent) >= self.most or self._sent[0] <= at - self.window):
+            at = max(at, self._sent.popleft() + self.window)
+        return at
+
+    def take(self, now: float) -> None:
+        """A send goes now."""
+        self._sent.append(now)
+
+    def remember(self, ages: list[float]) -> None:
+        """Sends made elsewhere (by the replica that sent before this one), `ages` seconds
+        ago on `clock`, that still count in the window."""
+        now = self.clock()
+        went = [now - age for age in ages if 0 <= age < self.window]
+        self._sent = deque(sorted([*self._sent, *went]))
+
+
+# How AdaptiveAllowance moves its rate (sends a window). A 429 cuts it to DECREASE of what the
+# platform let through (TCP's multiplicative decrease; its usual half would throw away half a
+# fan-out's pace on every 429). Busy spells with no 429 raise it: by FIRST_RAISE each SPELL of a
+# window before any 429 (a fan-out of minutes must find an allowance twice the setting within
+# the first minute), by RAISE after one back to TARGET of the level that met it, just under it
+# so a platform counting arrivals a little unevenly seldom sees one too many; above that, by
+# PROBE of the setting (the additive increase). CEILING and FLOOR are times the setting.
+DECREASE = 0.8
+RAISE = 1.25
+FIRST_RAISE = 1.5
+SPELL = 0.125
+TARGET = 0.97
+PROBE = 0.05
+CEILING = 3.0
+FLOOR = 0.05
+HALF = 0.5
+# A spell counts as busy when sends went at BUSY of the rate or more.
+BUSY = 0.8
+
+
+class AdaptiveAllowance(AllowancePacer):
+    """An AllowancePacer that finds the platform's real allowance from its 429s.
+
+    Slack does not publish a workspace's chat.postMessage allowance and Teams' may differ from
+    the setting, so the setting is only where it starts. A 429 means the allowance was used up:
+    the platform counted about as many sends in its window as went in ours (`learnt`), so the
+    rate drops to DECREASE of that and every send waits out the platform's Retry-After. Sends
+    that keep the allowance busy with no 429 for a spell raise it again: by FIRST_RAISE each
+    SPELL of a window until the first 429 (the setting may be far below the allowance), by
+    RAISE back to TARGET of the level that met the last 429; above that level, by PROBE of the
+    setting after every `probe_after` quiet windows, in case the platform allows more now. It
+    never goes above CEILING times the setting, nor below FLOOR of it.
+    """
+
+    def __init__(
+        self,
+        setting: float,
+        window: float,
+        *,
+        share: float = 1.0,
+        catch_up: float = 1.1,
+        missing_retry_after: float = 1.0,
+        probe_after: int = 1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`setting` is the allowance a window sendbot was told; sends start at `share` of it
+        and never go faster than `catch_up` times the even pace of the current rate (see
+        AllowancePacer). `missing_retry_after` is the pause, in seconds, after a 429 that
+        gave no Retry-After."""
+        super().__init__(0, window, 0.0, clock)
+        self.setting, self.catch_up = setting, catch_up
+        self.missing_retry_after, self.probe_after = missing_retry_after, probe_after
+        self.ceiling = setting * CEILING
+        self.floor = max(1.0, setting * FLOOR)
+        self.learnt: float | None = None  # the level that met the last 429, sends a window
+        self.paused_until = -math.inf
+        self._cut_until = -math.inf  # 429s until then answer requests sent before the cut
+        self._spell_started, self._spell_sends = clock(), 0
+        self.rate = 0.0
+        self._set_rate(setting * share)
+
+    def _set_rate(self, rate: float) -> None:
+        self.rate = min(self.ceiling, max(self.floor, rate))
+        # The decrease slows the pace, but the window may still hold what the platform is
+        # known to allow: a window that waited to empty down to the slower rate would stand
+        # idle long after Retry-After, where the platform had room.
+        known = self.learnt * TARGET if self.learnt is not None else 0.0
+        self.most = max(1, int(max(self.rate, known)))
+        self.spacing = self.window / (self.rate * self.catch_up)
+
+    def ready_at(self, now: float) -> float:
+        return super().ready_at(max(now, self.paused_until))
+
+    def take(self, now: float) -> None:
+        super().take(now)
+        self._spell_sends += 1
+        below = self.learnt is None or self.rate < self.learnt * TARGET
+        spell = self.window * (SPELL if below else self.probe_after)
+        elapsed = now - self._spell_started
+        if elapsed < spell:
+            return
+        # Raised only while sends kept the allowance busy: an idle hour proves nothing.
+        if self._spell_sends >= BUSY * self.rate * elapsed / self.window:
+            if self.learnt is None:
+                rate = self.rate * FIRST_RAISE
+            elif below:
+                rate = min(self.rate * RAISE, self.learnt * TARGET)
+            else:
+                rate = self.rate + PROBE * self.setting
+            self._set_rate(rate)
+        self._spell_started, self._spell_sends = now, 0
+
+    def limited(self, retry_after: float | None) -> float:
+        """The platform answered 429: slow down, and pause every send for `retry_after`
+        seconds (or `missing_retry_after` without one). Returns the pause."""
+        now = self.clock()
+        pause = self.missing_retry_after if retry_after is None else max(retry_after, 0.0)
+        if now >= self._cut_until:
+            # What went in the window but this refused send. One 429 at most halves the
+            # rate: one about something else (a conversation's own limit) while few sends
+            # went must not make the next fan-out crawl.
+            sent = sum(1 for at in self._sent if at > now - self.window) - 1
+            self.learnt = max(self.floor, min(self.rate, max(sent, self.rate * HALF)))
+            self._set_rate(self.learnt * DECREASE)
+            # Requests already on their way when the first 429 came meet it too: one cut.
+            self._cut_until = now + max(pause, self.window * SPELL)
+        self.paused_until = max(self.paused_until, now + pause)
+        self._spell_started, self._spell_sends = self.paused_until, 0
+        return pause
 
 
 class Locks:

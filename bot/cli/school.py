@@ -79,6 +79,13 @@ def register(app: typer.Typer) -> None:
             int | None,
             typer.Option(help="Days after which a web sign-in ends however it is used, 1 to 30."),
         ] = None,
+        privacy_contact: Annotated[
+            str | None,
+            typer.Option(
+                help="Whom staff ask about their data, shown on the privacy page, e.g. 'Jo Bloggs,"
+                " data protection officer, dpo@school.org'."
+            ),
+        ] = None,
     ) -> None:
         """Change some of the school's settings; every change is checked first."""
         changes = SchoolChanges(
@@ -97,6 +104,7 @@ def register(app: typer.Typer) -> None:
             register_keep_days=keep_days,
             session_idle_hours=session_idle_hours,
             session_max_days=session_max_days,
+            privacy_contact=privacy_contact,
         )
         changed = in_one_transaction(
             lambda s, _a: change_settings(s, find_school(s, school), changes), "changing settings"
@@ -133,5 +141,7 @@ def describe(school: School) -> str:
             ),
             f"  Web sign-ins end after {school.session_idle_hours} hours unused, or"
             f" {school.session_max_days} days after signing in",
+            "  Questions about data go to: "
+            + (school.privacy_contact or "not set (sendbot school set --privacy-contact)"),
         ]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.domain.people import JobRole, Role
@@ -13,12 +14,17 @@ _JOB_ROLE_WORDS = {
     "senior leaders": JobRole.SENIOR_LEADER,
 }
 _ROLE_WORDS = {"line managers": Role.LINE_MANAGER}
+# One named person, by their school email (unique in a school): "person: j.smith@school.org".
+PERSON = "person: "
+# An address as far as the audience can tell; whether anyone has it is the services' to say.
+_EMAIL = re.compile(r"[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+")
 # Every word an audience may be, in the order a SENDCO would pick them (departments aside).
 AUDIENCE_WORDS = ("all", *_JOB_ROLE_WORDS, *_ROLE_WORDS)
 ALLOWED = (
     "all, "
     + ", ".join([*_JOB_ROLE_WORDS, *_ROLE_WORDS])
-    + ", or department: NAME (e.g. department: Science)"
+    + ", department: NAME (e.g. department: Science)"
+    + ", or person: EMAIL (e.g. person: j.smith@school.org)"
 )
 
 
@@ -33,6 +39,17 @@ class Member:
     job_role: str
     department: str
     roles: frozenset[Role]
+    email: str
+
+
+def person_selector(email: str) -> str:
+    """The selector for one person: "person: " and their email in lower case."""
+    return PERSON + email.strip().lower()
+
+
+def person_of(selector: str) -> str | None:
+    """The email a tidy selector names, or None if it is not a person selector."""
+    return selector.removeprefix(PERSON) if selector.startswith(PERSON) else None
 
 
 def check_audience(selectors: list[str]) -> list[str]:
@@ -46,6 +63,14 @@ def check_audience(selectors: list[str]) -> list[str]:
             tidy.append(text)
         elif text.startswith("department:") and text.removeprefix("department:").strip():
             tidy.append("department: " + " ".join(str(raw).split(":", 1)[1].split()))
+        elif text.startswith("person:"):
+            email = text.removeprefix("person:").strip()
+            if not _EMAIL.fullmatch(email):
+                raise AudienceError(
+                    f"'{raw}' does not give an email address: write person: and the person's "
+                    "school email, e.g. person: j.smith@school.org"
+                )
+            tidy.append(person_selector(email))
         else:
             raise AudienceError(f"'{raw}' is not an audience sendbot knows. Allowed: {ALLOWED}")
     return tidy
@@ -64,4 +89,7 @@ def is_in_audience(selectors: list[str], member: Member) -> bool:
             wanted = selector.removeprefix("department: ").casefold()
             if member.department.casefold() == wanted:
                 return True
+        email = person_of(selector)
+        if email is not None and email.lower() == member.email.strip().lower():
+            return True
     return False

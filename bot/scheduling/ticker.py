@@ -13,9 +13,12 @@ from sqlmodel import Session
 
 from bot.services.briefings import plan_due_briefings
 from bot.services.clock import Clock
+from bot.services.digests import plan_digests
 from bot.services.dispatcher import Dispatcher
 from bot.services.errors import apology
+from bot.services.inbound import Inbound
 from bot.services.linking import Directory, link_people
+from bot.services.outbox_pruning import prune_outbox
 from bot.services.quiz_housekeeping import QuizHousekeeping
 from bot.services.register.reminders import plan_register_reminders
 from bot.services.register.retention import erase_due
@@ -29,6 +32,8 @@ log = logging.getLogger(__name__)
 LINK_SECONDS = 24 * 60 * 60
 # Former register pupils whose keep time has passed are erased at start and then daily.
 RETENTION_SECONDS = 24 * 60 * 60
+# Presses kept by a replica that stopped before recording them are looked for this often.
+KEPT_PRESS_SECONDS = 10
 
 
 @dataclass
@@ -52,6 +57,8 @@ class Ticker:
         dispatch_seconds: float,
         directory: Directory | None = None,
         after_link: Callable[[], Awaitable[object]] | None = None,
+        outbox_keep_days: int = 400,
+        inbound: Inbound | None = None,
     ) -> None:
         """`after_link` runs at the end of each linking job, even one the directory cut
         short (Teams installs the app for the people just matched, and closes its session)."""
@@ -63,6 +70,8 @@ class Ticker:
         self.dispatch_seconds = dispatch_seconds
         self.directory = directory
         self.after_link = after_link
+        self.outbox_keep_days = outbox_keep_days
+        self.inbound = inbound
         self.housekeeping = QuizHousekeeping(db, dispatcher.ports, clock, platform)
         self.health = JobHealth()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
@@ -75,9 +84,12 @@ class Ticker:
             ("dispatch", self.dispatch, self.dispatch_seconds),
             ("retention", self.erase_former_pupils, RETENTION_SECONDS),
             ("sessions", self.purge_sessions, RETENTION_SECONDS),
+            ("outbox", self.prune_outbox, RETENTION_SECONDS),
         ]
         if self.directory is not None:
             jobs.append(("link", self.link, LINK_SECONDS))
+        if self.inbound is not None:
+            jobs.append(("presses", self.inbound.record_kept, KEPT_PRESS_SECONDS))
         for name, job, seconds in jobs:
             self.scheduler.add_job(
                 self.guarded(name, job),
@@ -118,9 +130,9 @@ class Ticker:
         return run
 
     async def plan(self) -> int:
-        """Plan briefings and quiz rounds that have fallen due, remind about unread register
-        alerts, chase and close unanswered questions, and wake the dispatcher if there is
-        anything to send."""
+        """Plan briefings, quiz rounds and weekly digests that have fallen due, remind about
+        unread register alerts, chase and close unanswered questions, and wake the dispatcher
+        if there is anything to send."""
         now = self.clock.now()
 
         def due(session: Session) -> int:
@@ -128,6 +140,7 @@ class Ticker:
                 plan_due_briefings(session, now, self.platform)
                 + plan_rounds(session, now, self.platform)
                 + plan_register_reminders(session, now, self.platform)
+                + plan_digests(session, now, self.platform)
             )
 
         created = await self.db.run(due)
@@ -167,6 +180,13 @@ class Ticker:
         """Delete web sessions that have ended by time (each is refused when used anyway)."""
         now = self.clock.now()
         return await self.db.run(lambda session: purge_expired(session, now))
+
+    async def prune_outbox(self) -> int:
+        """Delete finished question deliveries older than OUTBOX_KEEP_DAYS."""
+        pruned = await prune_outbox(self.db, self.clock, self.outbox_keep_days)
+        if pruned:
+            log.info("pruned %d old deliveries from the outbox", pruned)
+        return pruned
 
     async def dispatch(self) -> None:
         report = await self.dispatcher.drain()

@@ -29,16 +29,23 @@ def acknowledge_briefing(
             notice="The SENDCO withdrew this briefing, so there is nothing to acknowledge.",
         )
     sent_to_person = session.exec(
-        select(Delivery.id).where(
+        select(Delivery).where(
             Delivery.kind == KIND,
             Delivery.subject_id == briefing_id,
             Delivery.staff_id == person.id,
             # "sending": the message can be in their chat a moment before the batch is recorded.
-            Delivery.status.in_(["sending", "sent"]),  # type: ignore[attr-defined]
+            # "not_reached": a send the platform never confirmed and that was not sent again
+            # (Teams): it may have arrived all the same.
+            Delivery.status.in_(["sending", "sent", "not_reached"]),  # type: ignore[attr-defined]
         )
     ).first()
     if sent_to_person is None:
         return Outcome(notice="This briefing was not sent to you, so your press was not recorded.")
+    if sent_to_person.status == "not_reached":
+        # Their press on it is the confirmation the platform never gave: it did arrive.
+        sent_to_person.status, sent_to_person.last_error = "sent", ""
+        sent_to_person.sent_at = sent_to_person.sent_at or now
+        session.add(sent_to_person)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     inserted = session.execute(

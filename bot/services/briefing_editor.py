@@ -8,7 +8,7 @@ tab, or by `sendbot content load --replace-web-edits`) is not silently written o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete
@@ -31,9 +31,11 @@ from bot.services.briefings import (
     content_hash,
     free_slug,
     plan_briefing,
+    refuse_unknown_people,
 )
 from bot.services.chat_port import Message
 from bot.services.errors import UserError
+from bot.services.form_checks import FieldMessages, capital
 from bot.services.messages import briefing_message
 from bot.services.progress import school_today
 from bot.storage.briefing import Briefing
@@ -79,24 +81,19 @@ class Typed:
         )
 
 
-@dataclass
-class Checked:
+@dataclass(kw_only=True)
+class Checked(FieldMessages):
     """The form checked: what is wrong and worth a look, by field, and the draft if it may go.
 
     Fields: title, audience, points (the points as a whole), point-1 to point-5, send_on."""
 
     typed: Typed
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    warnings: dict[str, list[str]] = field(default_factory=dict)
     draft: BriefingDraft | None = None
-
-    def add(self, name: str, message: str, is_error: bool = True) -> None:
-        (self.errors if is_error else self.warnings).setdefault(name, []).append(message)
 
 
 def check_typed(typed: Typed, today: date, send_now: bool = False) -> Checked:
     """Every problem beside its field, by the rules files and chat forms are checked by."""
-    checked = Checked(typed)
+    checked = Checked(typed=typed)
     points = [(n, " ".join(text.split())) for n, text in enumerate(typed.points[:POINTS], 1)]
     points = [(n, text) for n, text in points if text]
     tidy: list[str] = []
@@ -112,7 +109,7 @@ def check_typed(typed: Typed, today: date, send_now: bool = False) -> Checked:
             if not typed.send_on.strip():
                 checked.add("send_on", "Choose the day it goes out, or press Send now.")
             else:
-                checked.add("send_on", _capital(str(exc)) + ".")
+                checked.add("send_on", capital(str(exc)) + ".")
         else:
             if day < today:
                 checked.add(
@@ -126,7 +123,7 @@ def check_typed(typed: Typed, today: date, send_now: bool = False) -> Checked:
     for problem in check_briefing(draft):
         index = bullet_of(problem, bullets)
         if problem.field == "title":
-            checked.add("title", _capital(problem.message) + ".", problem.is_error)
+            checked.add("title", capital(problem.message) + ".", problem.is_error)
         elif index is not None:
             checked.add(f"point-{points[index][0]}", _about_a_point(problem), problem.is_error)
         elif not bullets:
@@ -138,10 +135,6 @@ def check_typed(typed: Typed, today: date, send_now: bool = False) -> Checked:
     return checked
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _about_a_point(problem: Problem) -> str:
     return f"This point {problem.message}."
 
@@ -151,7 +144,7 @@ def _about_the_points(problem: Problem) -> str:
         return "The points together have " + problem.message.removeprefix("has ") + "."
     if problem.message.startswith("uses "):
         return "The points " + problem.message + "."
-    return _capital(problem.message) + "."
+    return capital(problem.message) + "."
 
 
 def preview_message(draft: BriefingDraft) -> Message:
@@ -207,7 +200,10 @@ def create_as(
     now: datetime,
     platform: str,
 ) -> str:
-    """Store a new briefing written on the web, plan it as asked, and say what happened."""
+    """Store a new briefing written on the web, plan it as asked, and say what happened.
+
+    UnknownPeople (nothing stored) if it names someone not on the school's staff now."""
+    refuse_unknown_people(session, actor.school_id, [draft])
     send_now = action == SEND_NOW
     day = school_today(session, actor.school_id, now) if send_now else draft.send_on
     slug = free_slug(session, actor.school_id, draft.title, day)
@@ -245,7 +241,7 @@ def update_as(
     """Change a briefing that has not gone out, and plan it again from scratch.
 
     Refused (nothing changed) if it has gone out, was withdrawn, or was changed since the form
-    was opened at `version`."""
+    was opened at `version`; UnknownPeople if it names someone not on the school's staff now."""
     # On PostgreSQL the briefing's row is locked, so two saves of one form go one at a time.
     briefing = session.exec(
         select(Briefing).where(Briefing.id == briefing_id).with_for_update()
@@ -259,6 +255,7 @@ def update_as(
             "from its file), so your changes were not saved. What you typed is below; check it "
             "against the briefing as it is now, then save again."
         )
+    refuse_unknown_people(session, actor.school_id, [draft])
     # Its deliveries are planned again from scratch: none has gone, so none is lost. Rows the
     # dispatcher is about to take are locked first on PostgreSQL; one it took meanwhile is
     # "sending", and the briefing has gone out after all.

@@ -5,13 +5,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.domain.audience import AUDIENCE_WORDS, Member, is_in_audience
+from bot.domain.audience import (
+    AUDIENCE_WORDS,
+    Member,
+    is_in_audience,
+    person_of,
+    person_selector,
+)
 from bot.domain.briefing import BriefingDraft
 from bot.domain.calendar import next_sending_moment
 from bot.domain.people import roles_from_text
@@ -82,6 +91,7 @@ def save_briefings(
     }
     summary = SaveSummary()
     refused = []
+    stored_drafts = []
     for draft in drafts:
         digest = content_hash(draft)
         stored = existing.get(draft.slug)
@@ -99,6 +109,7 @@ def save_briefings(
                     created_at=now,
                 )
             )
+            stored_drafts.append(draft)
             summary.created += 1
         elif stored.content_hash == digest:
             summary.unchanged += 1
@@ -114,6 +125,7 @@ def save_briefings(
             stored.source = source
             stored.version += 1
             session.add(stored)
+            stored_drafts.append(draft)
             summary.updated += 1
     if refused:
         session.rollback()
@@ -122,7 +134,54 @@ def save_briefings(
             + ", ".join(refused)
             + ". Save the new text under a new file name instead. Nothing was stored."
         )
+    try:
+        refuse_unknown_people(session, school_id, stored_drafts)
+    except UnknownPeople:
+        session.rollback()
+        raise
     return summary
+
+
+class UnknownPeople(UserError):
+    """A briefing is for a person (by email) who is not on the school's staff now."""
+
+
+def refuse_unknown_people(
+    session: Session, school_id: int, drafts: Sequence[BriefingDraft]
+) -> None:
+    """Refuse (UnknownPeople) briefings whose audience names, by `person: EMAIL`, nobody on the
+    school's active staff. Every way of saving a briefing (a file, a chat form: both through
+    `save_briefings`; the web pages) checks here before anything it stored is committed."""
+    wanted = [(d.title, [e for e in map(person_of, d.audience) if e is not None]) for d in drafts]
+    emails = {email for _, named in wanted for email in named}
+    if not emails:
+        return
+    known = set(
+        session.exec(
+            select(func.lower(Staff.email)).where(
+                Staff.school_id == school_id,
+                Staff.active == True,  # noqa: E712
+                func.lower(Staff.email).in_(sorted(emails)),
+            )
+        ).all()
+    )
+    missing = [
+        (title, unknown) for title, named in wanted if (unknown := sorted(set(named) - known))
+    ]
+    if not missing:
+        return
+    if len(missing) == 1 and len(missing[0][1]) == 1:
+        [(title, [email])] = missing
+        what = f"the email address {email}, named in the audience of '{title}'"
+    else:
+        what = "these email addresses, named in the audiences of these briefings: " + "; ".join(
+            f"'{title}' ({', '.join(unknown)})" for title, unknown in missing
+        )
+    raise UnknownPeople(
+        f"No one on this school's staff has {what}. Check the spelling against the staff list, "
+        "add the person to the staff list first (sendbot import-staff), or take them out of "
+        "the audience. Nothing was stored."
+    )
 
 
 def free_slug(session: Session, school_id: int, title: str, day: date, same_as: str = "") -> str:
@@ -148,7 +207,8 @@ def free_slug(session: Session, school_id: int, title: str, day: date, same_as: 
 
 def audience_choices(session: Session, school_id: int, chosen: tuple[str, ...] = ()) -> list[str]:
     """What the audience may be: everyone, each job role, each department of the school's
-    staff, and whatever was chosen already (a department nobody is in any more)."""
+    staff, and whatever was chosen already (a department nobody is in any more). Named people
+    are not among them: `named_people` offers those."""
     departments = session.exec(
         select(Staff.department)
         .where(Staff.school_id == school_id, Staff.active == True)  # noqa: E712
@@ -156,7 +216,37 @@ def audience_choices(session: Session, school_id: int, chosen: tuple[str, ...] =
     ).all()
     named = sorted({d for d in departments if d.strip()}, key=str.casefold)
     offered = [*AUDIENCE_WORDS, *(f"department: {d}" for d in named)]
-    return offered + [c for c in chosen if c not in offered]
+    return offered + [c for c in chosen if c not in offered and person_of(c) is None]
+
+
+@dataclass(frozen=True)
+class NamedPerson:
+    """A member of staff a briefing may name: `person: EMAIL` with who they are in words."""
+
+    selector: str
+    name: str
+    about: str  # their job role in words; with their email too when another has their name
+
+
+def named_people(session: Session, school_id: int) -> list[NamedPerson]:
+    """The school's active staff, by name, as audience choices of their own."""
+    staff = session.exec(
+        select(Staff).where(Staff.school_id == school_id, Staff.active == True)  # noqa: E712
+    ).all()
+    names = Counter(person.name.casefold() for person in staff)
+    people = []
+    for person in sorted(staff, key=lambda p: (p.name.casefold(), p.email.lower())):
+        about = person.job_role.replace("_", " ")
+        if names[person.name.casefold()] > 1:
+            about += f", {person.email.lower()}"
+        people.append(NamedPerson(person_selector(person.email), person.name, about))
+    return people
+
+
+def audience_in_words(selectors: Sequence[str], names: Mapping[str, str]) -> list[str]:
+    """Each selector as a SENDCO reads it: a named person by their name (from `names`, keyed
+    by selector), or their email if they are not on the staff now; the rest as written."""
+    return [names.get(s, person_of(s) or s) for s in selectors]
 
 
 def audience_of(session: Session, briefing: Briefing) -> list[Staff]:
@@ -169,7 +259,7 @@ def audience_of(session: Session, briefing: Briefing) -> list[Staff]:
         for person in staff
         if is_in_audience(
             briefing.audience,
-            Member(person.job_role, person.department, roles_from_text(person.roles)),
+            Member(person.job_role, person.department, roles_from_text(person.roles), person.email),
         )
     ]
 
@@ -253,6 +343,7 @@ class BriefingStatus:
     """Where one briefing stands: who has it, who has read it, who is waiting, who was missed."""
 
     briefing: Briefing
+    audience: list[str] = field(default_factory=list)  # in words: a named person by name
     acknowledged: list[tuple[str, datetime]] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
     queued: list[str] = field(default_factory=list)
@@ -270,12 +361,13 @@ def briefing_report(session: Session, school_id: int) -> list[BriefingStatus]:
         .where(Briefing.school_id == school_id)
         .order_by(Briefing.send_on.desc(), Briefing.id.desc())  # type: ignore[attr-defined]
     ).all()
-    names = {
-        s.id: s.name for s in session.exec(select(Staff).where(Staff.school_id == school_id)).all()
-    }
+    staff = session.exec(select(Staff).where(Staff.school_id == school_id)).all()
+    names = {s.id: s.name for s in staff}
+    # A leaver keeps their name here: a briefing they were sent still says who it was for.
+    named = {person_selector(s.email): s.name for s in staff}
     report = []
     for briefing in briefings:
-        status = BriefingStatus(briefing)
+        status = BriefingStatus(briefing, audience_in_words(briefing.audience, named))
         acks = {
             a.staff_id: a.acknowledged_at
             for a in session.exec(

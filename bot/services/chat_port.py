@@ -157,6 +157,9 @@ class ChatPort(Protocol):
     max_in_flight: int
     # Optional `paced = True`: the platform allows so many sends in each second or minute, so
     # time between the dispatcher's batches is lost; the dispatcher overlaps batches for it.
+    # A paced port then also has `allowance_window` (seconds) and `remember_sends(ages)`: when
+    # this replica becomes the sender, the sends of the last window (their ages in seconds)
+    # count against the allowance as if it had made them.
 
     async def send(
         self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False

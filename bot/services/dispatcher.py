@@ -28,6 +28,7 @@ from bot.services.outbox import (
     SendResult,
     claim_due,
     postpone,
+    recent_sends,
     record,
     release,
     renew,
@@ -68,6 +69,9 @@ class Sender(Protocol):
     """Whether this process is the one replica that sends on a platform."""
 
     def held(self) -> bool: ...
+
+    # How many times this process has become the sender (0 where there is only ever one).
+    terms: int
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,8 @@ class Dispatcher:
         self._random = random.Random()
         # Platforms found refusing sendbot itself during this drain: nothing more is sent there.
         self._refused: dict[str, SetUpProblem] = {}
+        # Each paced platform's sender term this process last learnt the recent sends of.
+        self._terms: dict[str, int] = {}
 
     async def drain(self, max_batches: int | None = None) -> DrainReport:
         """Send batches until nothing is due (or `max_batches`, or a stop is asked for).
@@ -240,7 +246,9 @@ class Dispatcher:
                     self._held[delivery_id] = 0.0
 
     async def _claim_now(self) -> list[Job]:
-        platforms = await asyncio.to_thread(self._sending_on)
+        platforms, taken_over = await asyncio.to_thread(self._sending_on)
+        for platform in taken_over:
+            await self._learn_recent_sends(platform)
         if not platforms:
             return []
         now, asked = self.clock.now(), time.monotonic()
@@ -293,14 +301,35 @@ class Dispatcher:
                 identity.extra = {**identity.extra, **learnt}
                 session.add(identity)
 
-    def _sending_on(self) -> set[str]:
+    def _sending_on(self) -> tuple[set[str], list[str]]:
         """The platforms this process sends on now: every port, less a paced one another
-        replica is the sender for."""
-        return {
-            platform
-            for platform in self.ports
-            if platform not in self.senders or self.senders[platform].held()
-        }
+        replica is the sender for; and those of them it has just become the sender for."""
+        platforms, taken_over = set(), []
+        for platform in self.ports:
+            sender = self.senders.get(platform)
+            if sender is not None and not sender.held():
+                continue
+            platforms.add(platform)
+            if sender is not None and self._terms.get(platform, 0) != sender.terms:
+                self._terms[platform] = sender.terms
+                taken_over.append(platform)
+        return platforms, taken_over
+
+    async def _learn_recent_sends(self, platform: str) -> None:
+        """This process has just become the sender on `platform`: what the sender before it
+        sent in the allowance's window counts against the allowance here too."""
+        port = self.ports[platform]
+        window = timedelta(seconds=getattr(port, "allowance_window", 0.0))
+        if not window:
+            return
+        now = self.clock.now()
+        ages = await self.db.run(
+            lambda session: recent_sends(session, platform, now, window, self.worker_id)
+        )
+        port.remember_sends(ages)  # type: ignore[attr-defined]
+        log.info(
+            "%d sends on %s in the last %s count against its allowance", len(ages), platform, window
+        )
 
     def _claim(self, session: Session, now: datetime, platforms: set[str]) -> list[Job]:
         lease = timedelta(seconds=self.policy.lease_seconds)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -208,6 +208,29 @@ class SendResult:
     error: str = ""
     retry_at: datetime | None = None
     maybe_sent: bool = False  # a retry after a try that got no answer
+
+
+def recent_sends(
+    session: Session, platform: str, now: datetime, window: timedelta, worker: str
+) -> list[float]:
+    """How many seconds ago each send on `platform` in the last `window` went, for a replica
+    that has just become its sender. Sends another worker still holds a claim on may have
+    gone or may yet: they count as going now."""
+    since = now - window
+    went = session.exec(
+        select(Delivery.sent_at).where(
+            Delivery.platform == platform, col(Delivery.sent_at) >= since
+        )
+    ).all()
+    held = session.exec(
+        select(func.count()).where(
+            Delivery.platform == platform,
+            Delivery.status == "sending",
+            col(Delivery.claimed_by) != worker,
+            col(Delivery.claimed_until) > now,
+        )
+    ).one()
+    return [max(0.0, (now - at).total_seconds()) for at in went if at is not None] + [0.0] * held
 
 
 def record(session: Session, results: list[SendResult], now: datetime, worker: str) -> None:

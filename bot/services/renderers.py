@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 from bot.services.answers import REMINDER
 from bot.services.briefings import KIND as BRIEFING
 from bot.services.chat_port import Link, Message
+from bot.services.digest_messages import KIND as DIGEST
+from bot.services.digests import render_digests
 from bot.services.messages import briefing_message
 from bot.services.profile_reads import render_alerts
 from bot.services.quiz_messages import question_message
@@ -63,6 +65,7 @@ RENDERERS: dict[str, Renderer] = {
     REMINDER: _render_reminders,
     ALERT: lambda session, ids: render_alerts(session, ids, reminder=False),
     ALERT_REMINDER: lambda session, ids: render_alerts(session, ids, reminder=True),
+    DIGEST: render_digests,
 }
 
 

@@ -35,11 +35,13 @@ class SchoolChanges:
     # Web sessions (see bot.storage.school.School).
     session_idle_hours: int | None = None
     session_max_days: int | None = None
+    privacy_contact: str | None = None  # whom to ask about data, shown on /privacy
 
 
 # How much of a pupil a register alert shows in chat: a count only; initials, year, form and
 # provision (the default); or those and the broad area of need.
 CHAT_DETAILS = ("count", "minimal", "area")
+PRIVACY_CONTACT_MAX = 300
 
 
 def change_settings(session: Session, school: School, changes: SchoolChanges) -> School:
@@ -64,6 +66,11 @@ def change_settings(session: Session, school: School, changes: SchoolChanges) ->
     _register_problems(changes, problems)
     _between(problems, "web session idle time (hours)", changes.session_idle_hours, 1, 24)
     _between(problems, "web session lifetime (days)", changes.session_max_days, 1, 30)
+    contact = " ".join(changes.privacy_contact.split()) if changes.privacy_contact else None
+    if contact is not None and len(contact) > PRIVACY_CONTACT_MAX:
+        problems.append(
+            f"the privacy contact has {len(contact)} characters; at most {PRIVACY_CONTACT_MAX}"
+        )
     focus = None
     if changes.focus_tags is not None:
         focus = sorted({t.strip().lower() for t in changes.focus_tags if t.strip()})
@@ -97,6 +104,7 @@ def change_settings(session: Session, school: School, changes: SchoolChanges) ->
     _set(school, "register_keep_days", changes.register_keep_days)
     _set(school, "session_idle_hours", changes.session_idle_hours)
     _set(school, "session_max_days", changes.session_max_days)
+    _set(school, "privacy_contact", contact)
     session.add(school)
     return school
 

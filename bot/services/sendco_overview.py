@@ -79,7 +79,7 @@ def sendco_overview(
         choices=choices,
         staff=len(ids),
         weeks=weekly_completion(session, school, ids, period, now),  # type: ignore[arg-type]
-        briefings=_briefings_read(session, school.id, start, end),  # type: ignore[arg-type]
+        briefings=briefings_read(session, school.id, start, end),  # type: ignore[arg-type]
         profiles_on_time=sum(done for done, _ in profiles.values()),
         profiles_due=sum(due for _, due in profiles.values()),
         topics=topics,
@@ -88,7 +88,7 @@ def sendco_overview(
     )
 
 
-def _briefings_read(
+def briefings_read(
     session: Session, school_id: int, start: datetime, end: datetime
 ) -> list[BriefingRead]:
     """The latest briefings sent in the period, newest first: reached and acknowledged."""

@@ -41,16 +41,8 @@ def weekly_completion(
     last = min(period.ends_on, max(today, period.starts_on))
     start, end = day_bounds(period, school.timezone)
     counts: dict[date, Tally] = defaultdict(Tally)
-    if staff_ids:
-        rows = session.exec(
-            select(QuizRound.held_on, QuizItem.status, func.count())
-            .join(QuizRound, col(QuizRound.id) == col(QuizItem.round_id))
-            .where(col(QuizItem.staff_id).in_(list(staff_ids)))
-            .where(col(QuizItem.sent_at) >= start, col(QuizItem.sent_at) < end)
-            .group_by(QuizRound.held_on, QuizItem.status)
-        ).all()
-        for held_on, status, count in rows:
-            counts[held_on - timedelta(days=held_on.weekday())].add(status, None, count)
+    for (_everyone, monday), tally in _tallies(session, staff_ids, start, end, False).items():
+        counts[monday] = tally
     weeks = school_weeks(
         calendar_for(session, school, now),
         period.starts_on,
@@ -58,6 +50,36 @@ def weekly_completion(
         _closure_reasons(session, school),
     )
     return [WeekFigures(week, counts.get(week.monday, Tally())) for week in weeks]
+
+
+def weekly_tallies(
+    session: Session, staff_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[tuple[int, date], Tally]:
+    """(person, Monday of the quiz day's week) -> the questions sent to them between start and
+    end and how many they answered; one grouped query, whatever the number of people."""
+    return _tallies(session, staff_ids, start, end, True)
+
+
+def _tallies(
+    session: Session, staff_ids: Sequence[int], start: datetime, end: datetime, apart: bool
+) -> dict[tuple[int, date], Tally]:
+    """Week by week, each person's apart (`apart`) or everyone's together under person 0, so
+    a whole school's year is not read a row per person per quiz day."""
+    tallies: dict[tuple[int, date], Tally] = defaultdict(Tally)
+    if not staff_ids:
+        return tallies
+    person = [QuizItem.staff_id] if apart else []
+    rows = session.execute(
+        select(*person, QuizRound.held_on, QuizItem.status, func.count())
+        .join(QuizRound, col(QuizRound.id) == col(QuizItem.round_id))
+        .where(col(QuizItem.staff_id).in_(list(staff_ids)))
+        .where(col(QuizItem.sent_at) >= start, col(QuizItem.sent_at) < end)
+        .group_by(*person, QuizRound.held_on, QuizItem.status)
+    ).all()
+    for row in rows:
+        staff_id, (held_on, status, count) = (row[0] if apart else 0), row[-3:]
+        tallies[(staff_id, held_on - timedelta(days=held_on.weekday()))].add(status, None, count)
+    return tallies
 
 
 def _closure_reasons(session: Session, school: School) -> dict[date, str]:

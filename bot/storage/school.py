@@ -45,6 +45,10 @@ class School(SQLModel, table=True):
     # Web sessions end after this long without a request, and this long after signing in.
     session_idle_hours: int = Field(default=8)
     session_max_days: int = Field(default=7)
+    # Whom staff ask about their data (the data protection officer), shown on /privacy.
+    privacy_contact: str = Field(
+        default="", max_length=300, sa_column_kwargs={"server_default": ""}
+    )
 
 
 class Term(SQLModel, table=True):

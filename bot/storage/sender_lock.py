@@ -32,6 +32,9 @@ class SenderLock:
         # Advisory lock keys are 64-bit numbers; the name's CRC keeps them apart from others.
         self.key = zlib.crc32(f"sendbot sender {platform}".encode())
         self._connection: Connection | None = None
+        # How many times this process has taken the lock: a new term means another replica
+        # may have been sending until a moment ago.
+        self.terms = 0
 
     def held(self) -> bool:
         """True when this process holds the lock (taking it if it is free)."""
@@ -59,6 +62,7 @@ class SenderLock:
             return False
         log.info("this process now sends on %s for every replica", self.platform)
         self._connection = connection
+        self.terms += 1
         return True
 
     def release(self) -> None:

@@ -3,13 +3,16 @@ app and after a restart, not only by the process that saw the request first."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Column, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col
 
 from bot.storage.types import UTCDateTime
+
+# Slack redelivers an event it thinks went unanswered up to three times over about five minutes.
+REDELIVERY_WINDOW = timedelta(minutes=5)
 
 
 class SlackRequestSeen(SQLModel, table=True):
@@ -46,9 +49,9 @@ def first_sight(
 
 def first_event(session: Session, event_id: str, now: datetime, forget_before: datetime) -> bool:
     """Record an Events API event id; False if it was already recorded. Slack redelivers an
-    event it thinks went unanswered up to three times over about five minutes, each signed
-    anew: a redelivery moves the record's time on, so it is kept until five minutes after
-    the last one."""
+    event it thinks went unanswered (over HTTP, signed anew; in Socket Mode, to any replica's
+    connection): a redelivery moves the record's time on, so it is kept until
+    REDELIVERY_WINDOW after the last one. Both modes call this, so both dedupe alike."""
     key = f"event:{event_id}"[:100]
     if first_sight(session, key, now, forget_before):
         return True

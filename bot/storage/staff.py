@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
@@ -29,6 +30,8 @@ class Staff(SQLModel, table=True):
     working_days: str = Field(default="12345", max_length=7)
     paused_until: date | None = None
     active: bool = Field(default=True)
+    # Line managers and the SENDCO get a weekly digest in chat unless they turn it off.
+    weekly_digest: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     # The MIS's short code for the person ("THA"), upper case, as class lists name staff by it.
     staff_code: str | None = Field(default=None, max_length=20)
 

@@ -4,6 +4,8 @@ from sqlmodel import SQLModel
 
 from bot.storage.audit import AuditEvent
 from bot.storage.briefing import Acknowledgement, Briefing
+from bot.storage.digest import WeeklyDigest
+from bot.storage.kept_presses import KeptPress
 from bot.storage.linking import PersonLink
 from bot.storage.local_chat import LocalMessage
 from bot.storage.outbox import Delivery
@@ -31,6 +33,7 @@ __all__ = [
     "ChatIdentity",
     "Closure",
     "Delivery",
+    "KeptPress",
     "LocalMessage",
     "MemoryState",
     "PlatformProblem",
@@ -52,5 +55,6 @@ __all__ = [
     "Term",
     "Trust",
     "WebSession",
+    "WeeklyDigest",
     "metadata",
 ]

@@ -22,6 +22,7 @@ from bot.web import (
     limits,
     local_chat,
     people,
+    privacy,
     progress,
     pupils,
     register_report,
@@ -95,6 +96,7 @@ def create_app(sendbot: Sendbot, start_scheduler: bool = True) -> FastAPI:
         progress.router,
         pupils.router,
         register_report.router,
+        privacy.router,
     ):
         app.include_router(router, dependencies=[Depends(check_form)])
     # The SENDCO is signed in before the form token is looked for in the upload's body.

@@ -10,6 +10,7 @@ local chat would store.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from starlette.datastructures import FormData
 
 from bot.chat.slack import blocks as slack_blocks
 from bot.chat.teams import cards as teams_cards
+from bot.domain.audience import person_of
 from bot.services.briefing_editor import (
     ACTIONS,
     POINTS,
@@ -36,7 +38,13 @@ from bot.services.briefing_editor import (
     preview_message,
     update_as,
 )
-from bot.services.briefings import audience_choices
+from bot.services.briefings import (
+    NamedPerson,
+    UnknownPeople,
+    audience_choices,
+    audience_in_words,
+    named_people,
+)
 from bot.services.chat_port import Message
 from bot.services.progress import school_today
 from bot.storage.staff import Staff
@@ -54,7 +62,7 @@ PLATFORM_NAMES = {"slack": "Slack", "teams": "Microsoft Teams", "local": "the lo
 def new(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Response:
     """An empty form, for everyone, going out today."""
     today = sendbot.db.read(lambda s: school_today(s, user.school_id, sendbot.clock.now()))
-    return _page(request, sendbot, user, Checked(Typed(send_on=today.isoformat())), None)
+    return _page(request, sendbot, user, Checked(typed=Typed(send_on=today.isoformat())), None)
 
 
 @router.post("/new", response_class=HTMLResponse)
@@ -65,9 +73,13 @@ async def create(request: Request, sendbot: SendbotDep, user: SendcoUser) -> Res
     if checked.draft is None or action == PREVIEW:
         return _page(request, sendbot, user, checked, None, preview=action == PREVIEW)
     draft, now = checked.draft, sendbot.clock.now()
-    request.session["notice"] = sendbot.db.work(
-        lambda s: create_as(s, user, draft, action, now, sendbot.platform)
-    )
+    try:
+        request.session["notice"] = sendbot.db.work(
+            lambda s: create_as(s, user, draft, action, now, sendbot.platform)
+        )
+    except UnknownPeople as exc:
+        checked.add("audience", str(exc))
+        return _page(request, sendbot, user, checked, None)
     return RedirectResponse("/sendco/briefings", status_code=303)
 
 
@@ -81,7 +93,7 @@ def edit(request: Request, sendbot: SendbotDep, user: SendcoUser, briefing_id: R
     except Refused as exc:
         request.session["notice"] = str(exc)
         return RedirectResponse("/sendco/briefings", status_code=303)
-    return _page(request, sendbot, user, Checked(Typed.of(briefing)), briefing_id)
+    return _page(request, sendbot, user, Checked(typed=Typed.of(briefing)), briefing_id)
 
 
 @router.post("/{briefing_id}/edit", response_class=HTMLResponse)
@@ -109,6 +121,9 @@ async def update(
         raise HTTPException(404, NOT_FOUND) from None
     except Refused as exc:
         return _refused(request, sendbot, user, checked, briefing_id, str(exc))
+    except UnknownPeople as exc:
+        checked.add("audience", str(exc))
+        return _page(request, sendbot, user, checked, briefing_id)
     return RedirectResponse("/sendco/briefings", status_code=303)
 
 
@@ -162,7 +177,9 @@ def _refused(
         return _page(request, sendbot, user, checked, None, refused=why, status=409)
     typed = checked.typed
     kept = Typed(typed.title, typed.audience, typed.points, typed.send_on, current.version)
-    again = Checked(kept, checked.errors, checked.warnings, checked.draft)
+    again = Checked(
+        typed=kept, errors=checked.errors, warnings=checked.warnings, draft=checked.draft
+    )
     return _page(request, sendbot, user, again, briefing_id, refused=why, status=409)
 
 
@@ -197,10 +214,19 @@ def _page(
     refused: str = "",
     status: int | None = None,
 ) -> Response:
-    choices = sendbot.db.read(lambda s: audience_choices(s, user.school_id, checked.typed.audience))
-    previews = []
+    typed = checked.typed
+    choices, people = sendbot.db.read(
+        lambda s: (
+            audience_choices(s, user.school_id, typed.audience),
+            named_people(s, user.school_id),
+        )
+    )
+    people += _not_on_the_staff(typed.audience, people)
+    names = {p.selector: p.name for p in people}
+    previews, who = [], []
     if preview and checked.draft is not None:
         previews = _previews(preview_message(checked.draft), sendbot.platform)
+        who = [audience_label(selector, names) for selector in checked.draft.audience]
     if status is None:
         status = 422 if checked.errors else 200
     return templates.TemplateResponse(
@@ -212,6 +238,8 @@ def _page(
             "errors": checked.errors,
             "warnings": checked.warnings,
             "choices": choices,
+            "people": people,
+            "who": who,
             "points": POINTS,
             "briefing_id": briefing_id,
             "previews": previews,
@@ -223,10 +251,24 @@ def _page(
     )
 
 
-def audience_label(selector: str) -> str:
-    """A selector as a choice on the form: "all" is everyone, the rest as written."""
+def _not_on_the_staff(chosen: tuple[str, ...], people: list[NamedPerson]) -> list[NamedPerson]:
+    """People the briefing names who are not on the staff now (they left since it was
+    written), kept on the form, ticked, so the SENDCO sees them and can take them out."""
+    listed = {p.selector for p in people}
+    return [
+        NamedPerson(selector, email, "not on the staff now")
+        for selector in dict.fromkeys(chosen)
+        if (email := person_of(selector)) is not None and selector not in listed
+    ]
+
+
+def audience_label(selector: str, names: Mapping[str, str] | None = None) -> str:
+    """A selector as the form shows it: "all" is everyone, a named person by their name (from
+    `names`, keyed by selector), the rest as written."""
     if selector == "all":
         return "Everyone"
+    if person_of(selector) is not None:
+        return audience_in_words([selector], names or {})[0]
     return selector[:1].upper() + selector[1:]
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.bootstrap import Sendbot
 from bot.domain.quiz import Area
 from bot.domain.targets import METRIC_LABELS, NOTHING_YET, Metric
+from bot.services.digests import gets_digest, set_weekly_digest
 from bot.services.errors import UserError
 from bot.services.targets import (
     NOT_IN_TEAM,
@@ -54,12 +55,27 @@ def me(request: Request, sendbot: SendbotDep, user: CurrentUser, period: str = "
         {
             "user": user,
             "view": view,
+            "notice": request.session.pop("notice", ""),
+            # Those a digest is for; and anyone who turned it off, so they can turn it on.
+            "digest": not user.weekly_digest or sendbot.db.read(lambda s: gets_digest(s, user)),
             "weeks": progress_charts.completion(view.weeks, "You"),
             "remembered": progress_charts.my_recall(view.recall),
             "target_bullet": progress_charts.target_bullet,
             **_labels(),
         },
     )
+
+
+@router.post("/me/digest")
+def change_digest(
+    request: Request, sendbot: SendbotDep, user: CurrentUser, digest: str = Form(...)
+) -> Response:
+    """Turn the signed-in person's weekly digest on or off."""
+    if digest not in ("on", "off"):
+        raise HTTPException(422, "digest: choose on or off.")
+    notice = sendbot.db.work(lambda s: set_weekly_digest(s, user, digest == "on"))
+    request.session["notice"] = notice
+    return RedirectResponse("/me#digest", status_code=303)
 
 
 @router.get("/team", response_class=HTMLResponse)

@@ -13,8 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.bench import (
+    chaos,
+    dashboards,
+    digest_planning,
     fanout,
     register_import,
+    replicas,
     round_planning,
     slack_fanout,
     spacing_sim,
@@ -25,10 +29,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = {
     "fanout": fanout.section,
     "rounds": round_planning.section,
+    "digest": digest_planning.section,
+    "dashboards": dashboards.section,
     "spacing": spacing_sim.section,
     "slack": slack_fanout.section,
     "teams": teams_fanout.section,
     "register": register_import.section,
+    "chaos": chaos.section,
+    "replicas": replicas.section,
 }
 
 
@@ -66,8 +74,19 @@ def main(names: list[str]) -> None:
     if unknown:
         sys.exit(f"No benchmark called {', '.join(unknown)}; there are: {', '.join(SECTIONS)}.")
     path = ROOT / "BENCHMARKS.md"
-    kept = kept_sections(path.read_text()) if names and path.exists() else {}
     command = f"python -m tests.bench {' '.join(names)}" if names else "make bench"
+    measured: dict[str, str] = {}
+    for name in SECTIONS:
+        if name in names or not names:
+            print(f"running {name}...", file=sys.stderr)
+            stamp = (
+                f"_Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}, by `{command}`._"
+            )
+            body = SECTIONS[name]().rstrip("\n")
+            heading, _, rest = body.partition("\n")
+            measured[name] = f"{heading}\n\n{stamp}\n{rest}\n"
+    # Read only now: another run may have written its sections while these were measured.
+    kept = kept_sections(path.read_text()) if names and path.exists() else {}
     parts = [
         "# Benchmarks",
         "",
@@ -77,19 +96,9 @@ def main(names: list[str]) -> None:
         "",
     ]
     for name in SECTIONS:
-        if name in names or not names:
-            print(f"running {name}...", file=sys.stderr)
-            stamp = (
-                f"_Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}, by `{command}`._"
-            )
-            body = SECTIONS[name]().rstrip("\n")
-            heading, _, rest = body.partition("\n")
-            section = f"{heading}\n\n{stamp}\n{rest}\n"
-        elif name in kept:
-            section = kept[name]
-        else:
-            continue
-        parts += [MARK.format(name), section]
+        section = measured.get(name) or kept.get(name)
+        if section is not None:
+            parts += [MARK.format(name), section]
     text = "\n".join(parts)
     path.write_text(text)
     print(text)

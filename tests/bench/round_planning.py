@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
-import statistics
 import sys
-import time
 from datetime import UTC, date, datetime, timedelta
 
 from tests.bench.engines import on_each_engine
@@ -29,26 +27,15 @@ def one_run(url: str) -> dict[str, float]:
     from sqlalchemy import insert
     from sqlmodel import Session
 
-    from bot.bootstrap import build, prepare_database
-    from bot.config import Settings
-    from bot.domain.spacing import SpacingPolicy, new_card, review
-    from bot.services.clock import FixedClock
     from bot.services.rounds import plan_round
-    from bot.storage.quiz import MemoryState, Question, QuizItem, QuizRound
+    from bot.storage.quiz import MemoryState, QuizItem, QuizRound
     from bot.storage.school import School, Term
     from bot.storage.staff import Staff
+    from tests.bench.history import bench_app, median_rolled_back, question_bank, sample_cards
 
-    app = build(Settings(database_url=url, _env_file=None), clock=FixedClock(NOW))  # type: ignore[call-arg]
-    prepare_database(app)
+    app = bench_app(url, NOW)
     rng = random.Random(7)
-    policy = SpacingPolicy()
-    # A few realistic cards, reviewed 1 to 8 times, stand for everyone's.
-    cards = []
-    for reviews in range(1, 9):
-        card, due = new_card(1, NOW - timedelta(days=300)), NOW - timedelta(days=300)
-        for _ in range(reviews):
-            card, due = review(policy, card, rng.random() < 0.8, due)
-        cards.append(card)
+    cards = sample_cards(rng, NOW)
 
     def setup(session: Session) -> int:
         school = School(name="Bench School")
@@ -62,30 +49,7 @@ def one_run(url: str) -> dict[str, float]:
                 ends_on=date(2027, 7, 21),
             )
         )
-        session.execute(
-            insert(Question),
-            [
-                {
-                    "school_id": school.id,
-                    "qid": f"q-{n}",
-                    "prompt": f"Question {n}?",
-                    "options": ["A", "B", "C"],
-                    "correct": [0],
-                    "multi": False,
-                    "explanation": "Because.",
-                    "area": "general",
-                    "tags": [f"t{n % 10}"],
-                    "audience": [],
-                    "source": "Bench",
-                    "version": 1,
-                    "content_hash": str(n),
-                    "active": True,
-                    "created_at": NOW,
-                    "updated_at": NOW,
-                }
-                for n in range(QUESTIONS)
-            ],
-        )
+        question_ids = question_bank(session, school.id, QUESTIONS, NOW)  # type: ignore[arg-type]
         session.execute(
             insert(Staff),
             [
@@ -102,10 +66,6 @@ def one_run(url: str) -> dict[str, float]:
                 for n in range(STAFF)
             ],
         )
-        question_ids = [
-            q
-            for (q,) in session.execute(Question.__table__.select().with_only_columns(Question.id))
-        ]
         staff_ids = [
             s for (s,) in session.execute(Staff.__table__.select().with_only_columns(Staff.id))
         ]
@@ -144,18 +104,14 @@ def one_run(url: str) -> dict[str, float]:
         return school.id  # type: ignore[return-value]
 
     school_id = app.db.work(setup)
-    timings = []
-    for _ in range(3):
-        with Session(app.db.engine) as session:  # noqa: SIM117
-            school = session.get(School, school_id)
-            started = time.perf_counter()
-            planned = plan_round(session, school, NOW, "local")  # type: ignore[arg-type]
-            timings.append(time.perf_counter() - started)
-            session.rollback()
-        assert planned == STAFF * 3, planned
+    seconds, planned = median_rolled_back(
+        app,
+        lambda session: plan_round(session, session.get(School, school_id), NOW, "local"),  # type: ignore[arg-type]
+    )
+    assert planned == STAFF * 3, planned
     app.db.dispose()
     return {
-        "plan_seconds": statistics.median(timings),
+        "plan_seconds": seconds,
         "peak_rss_mb": peak_rss_mb(),
     }
 

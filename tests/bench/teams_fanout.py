@@ -1,8 +1,10 @@
 """Benchmark: Teams at scale, against the fake sign-in and the fake Bot Connector on loopback.
 
 1. A briefing to 2,000 staff through sendbot's dispatcher and TeamsChat (the real Agents SDK
-   connector client, signed in through msal), with Teams' limits in the fake: per conversation
-   7/s, 8/2 s, 60/30 s, 1,800/h, and 30 requests a second for the app in the tenant. No one's
+   connector client, signed in through msal), TEAMS_REQUESTS_PER_SECOND left at its default
+   (30), with Teams' limits in the fake: per conversation 7/s, 8/2 s, 60/30 s, 1,800/h, and
+   FAKE_ALLOWANCE (50, as Microsoft documents) requests a second for the app in the tenant,
+   which sendbot is not told and must find from the fake's 429s. No one's
    conversation is stored yet (the first briefing after the staff import), so each person costs
    two requests: opening the conversation and the card. In real time: a scaled clock would
    stretch every pause for the database (and for this process's other threads, the fake's
@@ -57,7 +59,8 @@ from tests.fakes.teams_sdk import sdk_pointed_at
 STAFF = int(os.environ.get("SENDBOT_BENCH_TEAMS_STAFF", "2000"))
 RUNS = int(os.environ.get("SENDBOT_BENCH_RUNS", "3"))
 SCALE = 1  # Teams' seconds are real ones (see the module docstring)
-ALLOWANCE = 30  # the app's requests a second in the tenant (TEAMS_REQUESTS_PER_SECOND)
+SETTING = 30  # TEAMS_REQUESTS_PER_SECOND's default, which the benchmark checks it is
+FAKE_ALLOWANCE = 50  # what the fake tenant really allows the app a second, unknown to sendbot
 PRESS_RATE = 100  # a second
 PRESS_SECONDS = int(os.environ.get("SENDBOT_BENCH_PRESS_SECONDS", "30"))
 THANKS = "Thanks: recorded that you have read it."
@@ -78,7 +81,6 @@ def _settings(url: str, identity: FakeIdentity, teams: FakeTeams) -> dict[str, s
         "TEAMS_TENANT_ID": identity.tenant_id,
         "TEAMS_AUTHORITY": identity.base_url,
         "TEAMS_GRAPH_URL": teams.graph_url,
-        "TEAMS_REQUESTS_PER_SECOND": str(ALLOWANCE),
     }
 
 
@@ -151,7 +153,7 @@ async def _drain_until_sent(dispatcher: Dispatcher, chat: TeamsChat, expected: i
     """Drain again and again, as `sendbot run` does, until `expected` were sent (deliveries
     that met a 429 come back after their retry delay) or three times as long as the allowance
     needs (two requests a person) has passed."""
-    sent, deadline = 0, time.monotonic() + 3 * 2 * expected / ALLOWANCE / SCALE
+    sent, deadline = 0, time.monotonic() + 3 * 2 * expected / SETTING / SCALE
     try:
         while sent < expected and time.monotonic() < deadline:
             sent += (await dispatcher.drain()).sent
@@ -181,10 +183,10 @@ def _tenant(identity: FakeIdentity, **options: Any) -> Iterator[FakeTeams]:
 
 def fan_out(folder: str, run: int) -> dict[str, float]:
     """A briefing to STAFF people through sendbot with Teams' limits, time scaled."""
-    with FakeIdentity() as identity, _tenant(identity, time_scale=SCALE) as teams:
-        assert teams.limits.per_app_per_second == ALLOWANCE
+    limits = TeamsLimits(per_app_per_second=FAKE_ALLOWANCE)
+    with FakeIdentity() as identity, _tenant(identity, limits=limits, time_scale=SCALE) as teams:
         app = _app(f"sqlite:///{folder}/fanout-{run}.db", identity, teams)
-        assert app.settings.teams_requests_per_second == ALLOWANCE
+        assert app.settings.teams_requests_per_second == SETTING
         staff_ids = _school(app, teams, STAFF)
         # sendbot's dispatcher and TeamsChat as bootstrap builds them from the settings, but
         # keeping time with the fake: the allowance is counted in a fake second.
@@ -197,6 +199,7 @@ def fan_out(folder: str, run: int) -> dict[str, float]:
         started = time.monotonic()
         sent = asyncio.run(_drain_until_sent(dispatcher, chat, STAFF))
         seconds = time.monotonic() - started
+        learnt = chat.tenant.learnt if chat.tenant else None
         app.db.dispose()
         received = [len(teams.messages_to(aad_id(i))) for i in staff_ids]
         calls, refused = teams.calls, teams.rate_limited
@@ -207,7 +210,8 @@ def fan_out(folder: str, run: int) -> dict[str, float]:
         "sent": sent,
         "seconds": seconds,
         "fake_seconds": fake_seconds,
-        "share": admitted / fake_seconds / ALLOWANCE,
+        "share": admitted / fake_seconds / FAKE_ALLOWANCE,
+        "learnt": learnt or 0.0,
         "requests": requests,
         "created": calls["create_conversation"],
         "refused_share": sum(refused.values()) / requests if requests else 0.0,
@@ -311,26 +315,29 @@ def section() -> str:
     return f"""## Teams: a briefing to {STAFF:,} staff, and {PRESS_RATE} presses a second
 
 Against the fake Microsoft sign-in and Bot Connector on loopback (tests/fakes/teams_identity.py,
-teams_connector.py), SQLite, the real Agents SDK connector client and msal. The fan-out runs
-sendbot's dispatcher and TeamsChat with TEAMS_REQUESTS_PER_SECOND at {ALLOWANCE}, and the fake's
-limits at {ALLOWANCE} requests a second for the app in the tenant and 7/s, 8/2 s, 60/30 s,
-1,800/h per conversation, in real time. No conversation was stored, so each person
-costs two requests (POST v3/conversations, then the card), both counted against the allowance.
-Rate = requests Teams accepted / seconds from the start of the fan-out until the last person
-had their card / the allowance; TeamsChat sends at most 97% of the allowance in any second, so
-0.97 is the most. The dispatcher drains again and again, as `sendbot run` does, so a delivery
-that met a 429 comes back after the Retry-After Teams gave, and the fan-out ends only when it
-has gone.
+teams_connector.py), SQLite, the real Agents SDK connector client and msal, one replica
+(several replicas elect one sender through a PostgreSQL lock; that is not measured here). The
+fan-out runs sendbot's dispatcher and TeamsChat with TEAMS_REQUESTS_PER_SECOND at its default,
+{SETTING}, against a fake tenant that really allows the app {FAKE_ALLOWANCE} requests a second
+(Microsoft's documented figure), which sendbot is not told: its pacer finds the allowance from
+the fake's 429s (bot.chat.pacing.AdaptiveAllowance), starting from the setting. Per
+conversation the fake allows 7/s, 8/2 s, 60/30 s, 1,800/h; all in real time. No conversation was
+stored, so each person costs two requests (POST v3/conversations, then the card), both counted
+against the allowance. Share = requests Teams accepted / seconds from the start of the fan-out
+until the last person had their card / the fake's real allowance; it includes the time spent
+finding the allowance. "Learnt" is the level the pacer last met a 429 at (requests a second).
+The dispatcher drains again and again, as `sendbot run` does, so a delivery that met a 429
+comes back after the Retry-After Teams gave, and the fan-out ends only when it has gone.
 {RUNS} runs, medians (each run: {shares}); lost and duplicate messages are counted in every
 run from the fake's conversations.
 
 | Fan-out | Figure | Goal | Met |
 |---|---|---|---|
-| Rate as a share of the allowance | {out["share"]:.3f} ({out["requests"]:,.0f} requests, \
-{out["created"]:,.0f} of them conversations, in {out["seconds"]:.1f} s) | >= 0.95 | \
-{MET[out["share"] >= 0.95]} |
-| Requests that met a 429 | {out["refused_share"]:.2%} of {out["requests"]:,.0f} | < 1% | \
-{MET[out["refused_share"] < 0.01]} |
+| Share of the fake's real allowance used | {out["share"]:.3f} ({out["requests"]:,.0f} \
+requests, {out["created"]:,.0f} of them conversations, in {out["seconds"]:.1f} s; learnt \
+{out["learnt"]:.1f}) | >= 0.9 | {MET[out["share"] >= 0.9]} |
+| Requests that met a 429 | {out["refused_share"]:.2%} of {out["requests"]:,.0f} | < 2% | \
+{MET[out["refused_share"] < 0.02]} |
 | Lost / duplicate messages | {out["lost"]:.0f} / {out["duplicates"]:.0f} | none | {MET[whole]} |
 
 Presses (one run, {PRESS_SECONDS} s): {press["presses"]:,.0f} adaptiveCard/action invokes

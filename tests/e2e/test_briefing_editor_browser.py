@@ -1,6 +1,7 @@
 """In a real headless Chromium against a running sendbot: the SENDCO writes a briefing on the web
-with a mistake, sees the message beside the field, puts it right, previews it as Slack and Teams
-would show it, sends it now, and a member of staff gets it in the local chat."""
+with a mistake, sees the message beside the field, puts it right, chooses one named person for
+it, previews it as Slack and Teams would show it, sends it now, and that person gets it in the
+local chat."""
 
 from __future__ import annotations
 
@@ -57,7 +58,16 @@ def test_the_sendco_writes_previews_and_sends_a_briefing_that_staff_receive(
         assert_accessible(sendco)
 
         point.fill("Count to ten in your head before you repeat a question (wait time).")
+        # For one person only: Everyone off, and Tom picked by name from the folded list.
+        sendco.get_by_label("Everyone").uncheck()
+        tom = sendco.get_by_label("Tom Hargreaves (teacher)")
+        assert not tom.is_visible()
+        sendco.get_by_text("Named people", exact=True).click()
+        tom.check()
+        assert_accessible(sendco)
         sendco.get_by_role("button", name="Preview").click()
+        assert sendco.get_by_label("Tom Hargreaves (teacher)").is_checked()
+        assert sendco.locator("[data-audience]").inner_text() == "For: Tom Hargreaves."
         slack = sendco.locator('[data-preview="slack"]')
         teams = sendco.locator('[data-preview="teams"]')
         assert TITLE in slack.locator(".slack-header").inner_text()
@@ -71,7 +81,9 @@ def test_the_sendco_writes_previews_and_sends_a_briefing_that_staff_receive(
 
         sendco.get_by_role("button", name="Send now").click()
         sendco.wait_for_url("**/sendco/briefings")
-        assert "is on its way to" in sendco.get_by_role("status").inner_text()
+        assert "is on its way to 1 person now" in sendco.get_by_role("status").inner_text()
+        listed = sendco.locator("section[data-briefing]", has_text=TITLE)
+        assert "For Tom Hargreaves ·" in listed.inner_text()
         assert_accessible(sendco)
 
         staff = browser.new_context().new_page()

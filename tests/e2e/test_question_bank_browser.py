@@ -103,9 +103,7 @@ def test_the_sendco_adds_rewords_retires_and_imports_questions(
         assert_accessible(page)
         page.locator("input[type=file]").set_input_files(str(gift))
         page.get_by_label("Its format").select_option(label="GIFT (Moodle)")
-        page.get_by_label("Area of need").select_option(
-            label="Communication and interaction"
-        )
+        page.get_by_label("Area of need").select_option(label="Communication and interaction")
         page.get_by_label("Source").fill("EEF SEND in mainstream schools")
         page.get_by_role("button", name="Import the questions").click()
         page.wait_for_load_state()

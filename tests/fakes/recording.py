@@ -18,6 +18,9 @@ class RecordingFake:
         self._calls: Counter[str] = Counter()
         self._rate_limited: Counter[str] = Counter()
         self._requests: list[tuple[str, dict[str, Any]]] = []
+        # When (time.monotonic) each call the limits admitted was admitted, for the share of
+        # an allowance that a sender used, as the platform saw it.
+        self._admitted_at: list[float] = []
 
     def start(self) -> None:
         raise NotImplementedError
@@ -48,6 +51,13 @@ class RecordingFake:
         """429 answers per method or operation from the limits (not from fail_next)."""
         with self._lock:
             return Counter(self._rate_limited)
+
+    @property
+    def admitted_span(self) -> tuple[int, float]:
+        """How many calls the limits admitted, and the seconds from the first to the last."""
+        with self._lock:
+            stamps = list(self._admitted_at)
+        return len(stamps), (max(stamps) - min(stamps)) if stamps else 0.0
 
     def requests(self, name: str | None = None) -> list[dict[str, Any]]:
         """What every request carried (for one method or operation), in order."""

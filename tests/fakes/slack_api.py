@@ -255,6 +255,8 @@ class FakeSlack(RecordingFake):
             if retry_after is not None:
                 self._rate_limited[method] += 1
                 return 429, {"Retry-After": str(retry_after)}, error("ratelimited")
+            if method == "chat.postMessage":  # the allowance a workspace's sender uses
+                self._admitted_at.append(time.monotonic())
             return 200, {}, answer(args)
 
 

@@ -264,6 +264,7 @@ class FakeTeams(RecordingFake):
                 self._rate_limited[operation] += 1
                 status, _, error = teams_error(429, *FAULTS[429])
                 return status, {"Retry-After": str(retry_after)}, error
+            self._admitted_at.append(time.monotonic())
             if operation == "create_conversation":
                 return self.tenant.create_conversation(body)
             if operation == "update":

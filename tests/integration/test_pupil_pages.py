@@ -327,7 +327,8 @@ def test_no_alerts_yet_shows_as_such_not_as_zero(
     sendbot, client = demo_client(db, clock, ids["unlinked"])
     page = client.get("/me").text
     row = page.split(f'data-target="{target.id}"')[1].split("</tr>")[0]
-    assert "profiles read on time at least 80%" in row and "<td>no alerts yet</td>" in row
+    assert "profiles read on time at least 80%" in row
+    assert '<span class="so-far">no alerts yet</span>' in row
     assert "0 of 0" not in row and "0%" not in row.replace("80%", "")
     sendbot.db.dispose()
 

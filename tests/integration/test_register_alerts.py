@@ -398,6 +398,9 @@ def test_the_ticker_plans_register_reminders(
     _sent_on(db, school["alert"], datetime(2026, 10, 21, 9, 0, tzinfo=UTC))
     url = db.engine.url.render_as_string(hide_password=False)
     sendbot = sendbot_for(url, clock)
-    assert asyncio.run(sendbot.ticker.plan()) == 1
+    planned = asyncio.run(sendbot.ticker.plan())
     assert len(_reminders(db)) == 1
+    # The SENDCO's weekly digest is planned on the same tick; nothing else is.
+    digests = db.work(lambda s: s.exec(select(Delivery).where(Delivery.kind == "digest")).all())
+    assert planned == 1 + len(digests)
     sendbot.db.dispose()

@@ -17,6 +17,8 @@ from sqlmodel import select
 from bot.chat.slack.listeners import build_slack_app
 from bot.domain.people import Role
 from bot.services.clock import FixedClock
+from bot.services.digests import TURNED_OFF as DIGEST_OFF
+from bot.services.digests import TURNED_ON as DIGEST_ON
 from bot.storage.briefing import Briefing
 from bot.storage.database import Database
 from bot.storage.outbox import Delivery
@@ -477,6 +479,28 @@ def test_brief_is_refused_for_staff_and_opens_no_modal(
     command(slack, slack.user_id_of(ann), "brief", answers)
     assert "Only the SENDCO (or an admin) can post a briefing" in answer_to(answers)["text"]
     assert slack.slack.modals == [] and slack.slack.calls["views.open"] == 0
+
+
+def test_digest_off_and_on_turn_the_weekly_digest_off_and_on(
+    db: Database, slack: SlackHarness, answers: ResponseUrls
+) -> None:
+    assert "`/sendbot digest off`" in command(slack, "U0ANYONE", "help").text
+    ann, boss = people(db, ("Ann Staff", {}), ("Lena Manager", {"roles": {Role.LINE_MANAGER}}))
+    db.work(lambda s: setattr(s.get(Staff, ann), "line_manager_id", boss))
+    command(slack, slack.user_id_of(boss), "digest off", answers)
+    reply = answer_to(answers)
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"] == DIGEST_OFF
+    assert db.work(lambda s: s.get(Staff, boss).weekly_digest) is False
+    command(slack, slack.user_id_of(boss), "Digest ON", answers)
+    assert answer_to(answers, seen=1)["text"] == DIGEST_ON
+    assert db.work(lambda s: s.get(Staff, boss).weekly_digest) is True
+    command(slack, slack.user_id_of(boss), "digest", answers)
+    assert answer_to(answers, seen=2)["text"] == (
+        "Your weekly digest is on. “/sendbot digest off” turns it off and “/sendbot digest on” "
+        "turns it on again."
+    )
+    assert slack.slack.messages == []
 
 
 # --- the briefing modal ------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from bot.domain.people import Role
 from bot.services.chat_briefings import NOT_ALLOWED
 from bot.services.chat_briefings import NOT_KNOWN as NOT_KNOWN_TO_BRIEF
 from bot.services.clock import FixedClock
+from bot.services.digests import TURNED_OFF as DIGEST_OFF
+from bot.services.digests import TURNED_ON as DIGEST_ON
 from bot.services.inbound import Inbound
 from bot.storage.briefing import Briefing
 from bot.storage.database import Database
@@ -286,6 +288,21 @@ def test_team_for_someone_with_no_team_says_who_it_is_for_and_points_to_me(
     reply = typed(client, identity, teams, "aad-teacher", "team")
     assert reply == NO_TEAM
     assert "line managers and the SENDCO" in reply and "“me”" in reply
+
+
+def test_digest_off_and_on_turn_the_weekly_digest_off_and_on(
+    client: Any, db: Database, identity: FakeIdentity, teams: FakeTeams, school: dict[str, int]
+) -> None:
+    assert "**digest off**" in typed(client, identity, teams, "aad-manager", "help")
+    assert typed(client, identity, teams, "aad-manager", "digest off") == DIGEST_OFF
+    lena = school["Lena Manager"]
+    assert db.work(lambda s: s.get(Staff, lena).weekly_digest) is False
+    assert typed(client, identity, teams, "aad-manager", "Digest on.") == DIGEST_ON
+    assert db.work(lambda s: s.get(Staff, lena).weekly_digest) is True
+    # Someone with no team may turn it on, and is told it has nothing to send them yet.
+    reply = typed(client, identity, teams, "aad-teacher", "digest on")
+    assert reply.startswith(DIGEST_ON) and "while you have no team" in reply
+    assert typed(client, identity, teams, "aad-new", "digest off") == NOT_KNOWN
 
 
 # --- brief: the form ---------------------------------------------------------------------------

@@ -86,8 +86,10 @@ def test_the_manifest_is_a_personal_bot_with_the_bot_id(
     assert len(manifest["description"]["short"]) <= 80
     assert len(manifest["description"]["full"]) <= 4000
     assert len(manifest["developer"]["name"]) <= 32
-    for link in ("websiteUrl", "privacyUrl", "termsOfUseUrl"):
+    for link in ("websiteUrl", "termsOfUseUrl"):
         assert manifest["developer"][link] == "https://sendbot.oakhill.example/"
+    # Teams shows the privacy link in the app's details: the school's privacy notice.
+    assert manifest["developer"]["privacyUrl"] == "https://sendbot.oakhill.example/privacy"
     assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}
     assert re.fullmatch(r"#[0-9A-F]{6}", manifest["accentColor"])
     [bot] = manifest["bots"]

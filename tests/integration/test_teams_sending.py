@@ -363,17 +363,21 @@ def test_sends_to_many_people_keep_within_the_tenant_allowance(identity: FakeIde
             teams.add_user(f"aad-{n}", f"Person {n}", f"p{n}@school.example", installed=True)
 
         async def work(adapter: TeamsChat) -> float:
+            async def send(n: int) -> None:
+                try:
+                    await adapter.send(person(teams, f"aad-{n}"), briefing(), f"k{n}")
+                except TemporaryFailure as exc:  # tried again after Retry-After, as the
+                    await asyncio.sleep(exc.retry_after or 1.0)  # dispatcher would
+                    await adapter.send(person(teams, f"aad-{n}"), briefing(), f"k{n}")
+
             started = time.monotonic()
-            await asyncio.gather(
-                *(
-                    adapter.send(person(teams, f"aad-{n}"), briefing(), f"k{n}")
-                    for n in range(count)
-                )
-            )
+            await asyncio.gather(*(send(n) for n in range(count)))
             return time.monotonic() - started
 
         took = run(teams, work, requests_per_second=20, time_scale=2)
-        assert teams.rate_limited == {}
+        # The pacer probes above the setting for more (bot.chat.pacing.AdaptiveAllowance): a
+        # few 429s are how it learns this tenant allows no more (unpaced: dozens).
+        assert sum(teams.rate_limited.values()) <= count // 5
         assert all(len(teams.messages_to(f"aad-{n}")) == 1 for n in range(count))
         # 90 requests at no more than ~19 a fake second take over 4 fake (2 real) seconds.
         assert took >= 2.0

@@ -164,6 +164,7 @@ def test_every_post_without_its_form_token_or_from_another_site_is_refused(
     # The forms this suite knows of; a new POST route must be added here and so be walked.
     assert routes == [
         "/local/{staff_id}/press",
+        "/me/digest",
         "/pupils/{pupil_id}/read",
         "/sendco/briefings/check",
         "/sendco/briefings/new",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -12,10 +13,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.chat.pacing import AllowancePacer, KeyedPacer
+from bot.chat.pacing import AdaptiveAllowance, KeyedPacer
 from bot.chat.retry_after import retry_after_seconds
 from bot.chat.slack.blocks import render
 from bot.services.chat_port import (
@@ -61,13 +63,28 @@ SET_UP = {
     "not_authed": ("sendbot sent Slack no token", "Set SLACK_BOT_TOKEN to the app's bot token."),
     "token_revoked": ("sendbot's Slack token was revoked", REINSTALL),
     "token_expired": ("sendbot's Slack token has expired", REINSTALL),
+    # An app installed before a scope was added to slack/manifest.yml (im:history, say).
+    "missing_scope": (
+        "sendbot's Slack app lacks a permission it needs",
+        "Give the app every scope in slack/manifest.yml (api.slack.com/apps, OAuth & "
+        "Permissions), then reinstall it to the workspace.",
+    ),
 }
 # Slack counts a workspace's posts in one-minute windows as they arrive, and requests arrive a
 # little unevenly (threads, connections, the network), so sending the whole allowance meets an
-# occasional 429: we send at most 97% of it in any minute. Time lost between batches is made up
-# within the minute, but never faster than 10% over the allowance's even pace.
+# occasional 429: we start at 97% of SLACK_MESSAGES_PER_MINUTE in any minute, and from there the
+# pacer finds the workspace's real allowance, which Slack does not publish, from its 429s
+# (bot.chat.pacing.AdaptiveAllowance). Time lost between batches is made up within the minute,
+# but never faster than 10% over the allowance's even pace.
 ALLOWANCE_SHARE = 0.97
 CATCH_UP = 1.1
+# Slack always sends Retry-After with a 429; without one we wait a second, as slack_sdk's own
+# RateLimitErrorRetryHandler does.
+MISSING_RETRY_AFTER = 1.0
+# Probing above the level that met the last 429 waits this many quiet minutes: each 429 pauses
+# every post for its Retry-After and cuts the pace, which costs more than a probe gains.
+PROBE_AFTER_WINDOWS = 5
+POST = "chat.postMessage"
 # Errors worth trying again later.
 TEMPORARY = {
     "ratelimited",
@@ -78,19 +95,34 @@ TEMPORARY = {
 }
 
 
+class _RateLimitRetryBesidesPosts(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handling for every method but chat.postMessage, whose 429s SlackChat
+    handles itself: they tell its pacer what the workspace really allows."""
+
+    async def _can_retry_async(self, *, request: HttpRequest, **rest: Any) -> bool:
+        if request.url.rstrip("/").endswith("/" + POST):
+            return False
+        return await super()._can_retry_async(request=request, **rest)
+
+
 def web_client(token: str, base_url: str) -> AsyncWebClient:
     """slack_sdk's async client with its own retry handlers: a 429 is waited out once (its
-    Retry-After honoured), server errors and dropped connections are tried again twice."""
+    Retry-After honoured; SlackChat does this for posts), server errors and dropped
+    connections are tried again twice."""
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         timeout=15,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=1),
+            _RateLimitRetryBesidesPosts(max_retry_count=1),
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+class SlowDown(TemporaryFailure):
+    """Slack answered 429 (ratelimited)."""
 
 
 class SlackChat:
@@ -112,16 +144,32 @@ class SlackChat:
         whose limits are counted in its own (shorter) minutes and seconds."""
         self.client = client
         self.max_in_flight = max_in_flight
-        limited = messages_per_minute > 0
-        self.workspace = AllowancePacer(
-            max(1, int(messages_per_minute * ALLOWANCE_SHARE)) if limited else 0,
-            window=60 / time_scale,
-            spacing=60 / (messages_per_minute * CATCH_UP * time_scale) if limited else 0.0,
-        )
+        self.time_scale = time_scale
+        self.workspace: AdaptiveAllowance | None = None
+        if messages_per_minute > 0:
+            self.workspace = AdaptiveAllowance(
+                messages_per_minute,
+                window=60 / time_scale,
+                share=ALLOWANCE_SHARE,
+                catch_up=CATCH_UP,
+                missing_retry_after=MISSING_RETRY_AFTER,
+                probe_after=PROBE_AFTER_WINDOWS,
+            )
         # Slack allows about one message a second in each conversation.
         self.conversations = KeyedPacer(1.0 * time_scale)
         # Sends this process has made, by key: a retried send returns the first message.
         self._sent: OrderedDict[str, MessageRef] = OrderedDict()
+
+    @property
+    def allowance_window(self) -> float:
+        """The minute the allowance is counted in, in seconds of our clock (0: no allowance)."""
+        return self.workspace.window * self.time_scale if self.workspace is not None else 0.0
+
+    def remember_sends(self, ages: list[float]) -> None:
+        """This replica has just become the sender: what the one before it sent `ages`
+        seconds ago still counts in the allowance."""
+        if self.workspace is not None:
+            self.workspace.remember([age / self.time_scale for age in ages])
 
     async def send(
         self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False
@@ -137,10 +185,7 @@ class SlackChat:
             self._sent[send_key] = earlier
             return earlier
         text, blocks = render(message)
-        await self.conversations.wait(user)
-        await self.workspace.wait()
-        response = await self._call(
-            "chat_postMessage",
+        response = await self._post(
             channel=user,
             text=text,
             blocks=blocks,
@@ -155,17 +200,41 @@ class SlackChat:
             self._sent.popitem(last=False)
         return ref
 
+    async def _post(self, channel: str, **arguments: object) -> dict:
+        """chat.postMessage within the limits. A 429 is told to the workspace's pacer, which
+        pauses every post for its Retry-After and slows down; this post then goes once more,
+        and a second 429 puts it off (the dispatcher tries it again after Retry-After)."""
+        for attempt in (1, 2):
+            await self.conversations.wait(channel)
+            if self.workspace is not None:
+                await self.workspace.wait()
+            try:
+                return await self._call("chat_postMessage", channel=channel, **arguments)
+            except SlowDown as exc:
+                if self.workspace is not None:
+                    self.workspace.limited(exc.retry_after)
+                if attempt == 2 or self.workspace is None:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def _find_sent(self, user: str, send_key: str) -> MessageRef | None:
-        """The message with this key among the latest in the person's DM, if it got there."""
+        """The message with this key among the latest in the person's DM, if it got there.
+        A look-up that fails for now (Slack's 429 on its Tier 3 methods after a takeover, an
+        outage) puts the send off, still "may have gone": sending without knowing would give
+        everyone whose copy had gone a second one."""
         try:
             opened = await self._call("conversations_open", users=user)
             channel = opened["channel"]["id"]
             history = await self._call(
                 "conversations_history", channel=channel, limit=LOOK_BACK, include_all_metadata=True
             )
-        except (NotReachable, TemporaryFailure, SlackApiError):
-            log.warning("could not check %s's messages before sending again", user, exc_info=True)
-            return None
+        except TemporaryFailure as exc:
+            log.warning("could not check %s's messages before sending again: %s", user, exc)
+            raise TemporaryFailure(
+                f"could not check whether the message had gone ({exc.reason})",
+                exc.retry_after,
+                may_have_gone=True,
+            ) from exc
         for message in history.get("messages", []):
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if payload.get("send_key") == send_key:
@@ -218,7 +287,8 @@ class SlackChat:
                 retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get(
                     "retry-after"
                 )
-                raise TemporaryFailure(
+                said = SlowDown if error == "ratelimited" else TemporaryFailure
+                raise said(
                     f"Slack said {error or exc.response.status_code}",
                     retry_after_seconds(retry_after),
                 ) from exc

@@ -1,4 +1,5 @@
-"""`/sendbot`: help, `me` and `team` answered privately, and `brief` opening the SENDCO's modal.
+"""`/sendbot`: help, `me`, `team` and `digest` answered privately, and `brief` opening the
+SENDCO's modal.
 
 Every command is acknowledged before the database is asked anything (Slack's three seconds);
 answers then go back through the command's response_url, which only the person sees.
@@ -23,6 +24,7 @@ from bot.chat.slack.modal import (
     on_preview_sent,
 )
 from bot.services.chat_briefings import form_choices
+from bot.services.digests import digest_command
 from bot.services.errors import UserError, apology
 from bot.services.summaries import person_for_chat, person_summary, team_summary
 
@@ -33,6 +35,8 @@ HELP = (
     "• `/sendbot me`: your progress and what is waiting for you\n"
     "• `/sendbot team`: your team's progress this term (line managers and the SENDCO)\n"
     "• `/sendbot brief`: write a briefing for staff (the SENDCO)\n"
+    "• `/sendbot digest off` or `/sendbot digest on`: stop or restart your weekly digest "
+    "(line managers and the SENDCO)\n"
     "• `/sendbot help`: this list\n"
     "Your Home tab in sendbot shows the same, and more."
 )
@@ -74,13 +78,15 @@ async def handle_command(
     words = str(body.get("text") or "").split()
     verb = words[0].lower() if words else "help"
     user = str(body.get("user_id") or "")
-    if verb not in ("me", "team", "brief"):
+    if verb not in ("me", "team", "brief", "digest"):
         unknown = "" if verb == "help" else f"`{escape(verb)}` is not a sendbot command. "
         await ack(text=unknown + HELP)
         return
     await ack()
     if verb == "brief":
         text = await open_brief(wiring, user, str(body.get("trigger_id") or ""))
+    elif verb == "digest":
+        text = await digest_text(wiring, user, words[1].lower() if len(words) > 1 else "")
     else:
         text = await summary_text(wiring, user, verb)
     if text:
@@ -111,6 +117,21 @@ async def summary_text(wiring: Wiring, user: str, verb: str) -> str:
     if figures and wiring.base_url:
         text += f"\nThe whole picture: {wiring.base_url}/{verb}"
     return text
+
+
+async def digest_text(wiring: Wiring, user: str, word: str) -> str:
+    """`/sendbot digest off` or `on`: the person's weekly digest turned off or on."""
+
+    def change(session: Any) -> str:
+        person = person_for_chat(session, PLATFORM, user)
+        if person is None:
+            return NOT_KNOWN
+        return digest_command(session, person, word, f"{COMMAND} digest")
+
+    try:
+        return escape(await wiring.db.run(change))
+    except Exception:  # noqa: BLE001 - the person gets an apology, the log the detail
+        return apology("answering /sendbot digest")
 
 
 async def open_brief(wiring: Wiring, user: str, trigger_id: str) -> str:

@@ -63,6 +63,8 @@ def home_view(home: Home, base_url: str) -> dict[str, Any]:
         sections.append(team_section(home.team))
     if home.briefings is not None:
         sections.append(("Latest briefings", briefing_lines(home.briefings)))
+    if base_url:
+        sections.append(("", [f"<{base_url}/privacy|How sendbot uses your data>"]))
     return render_home(sections, page_link(home, base_url))
 
 

@@ -7,13 +7,14 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.chat.slack.adapter import SlackChat
 from bot.chat.slack.commands import register_home_and_commands
+from bot.chat.slack.events_once import handle_each_event_once
 from bot.chat.slack.home import Wiring
 from bot.chat.slack.payloads import (
     MalformedPayload,
@@ -62,12 +63,13 @@ def build_slack_app(
         process_before_response=False,
     )
     seen = SeenPresses()
+    if not http_mode:
+        # In HTTP mode /slack/events does this before bolt sees the request.
+        handle_each_event_once(app, inbound.db)
 
     @app.action(re.compile(".*"))
     async def on_press(ack: Any, body: Mapping[str, Any]) -> None:
-        # Acknowledge first: Slack shows the person an error after three seconds.
-        await ack()
-        await handle_press(chat, inbound, seen, body)
+        await handle_press(chat, inbound, seen, body, ack)
 
     # The Home tab, /sendbot and the briefing modal (bot/chat/slack/commands.py); base_url
     # (PUBLIC_URL) is where their links to the web pages point.
@@ -76,9 +78,18 @@ def build_slack_app(
 
 
 async def handle_press(
-    chat: SlackChat, inbound: Inbound, seen: SeenPresses, body: Mapping[str, Any]
+    chat: SlackChat,
+    inbound: Inbound,
+    seen: SeenPresses,
+    body: Mapping[str, Any],
+    ack: Callable[[], Awaitable[Any]],
 ) -> None:
-    """Record a press once and reply to the person privately."""
+    """Acknowledge a press, record it once and reply to the person privately.
+
+    Slack shows the person an error after three seconds without an answer, and never sends a
+    press again once it was answered: so the press is kept in the database (one quick insert)
+    before the answer, and recorded after it; a press whose replica died in between is
+    recorded by another (Inbound.record_kept)."""
     user = str((body.get("user") or {}).get("id", ""))
     channel = str(
         (body.get("channel") or {}).get("id", "")
@@ -86,15 +97,19 @@ async def handle_press(
     )
     try:
         if not seen.first_time(block_action_key(body), time.monotonic()):
+            await ack()
             return
         interaction = interaction_from_block_actions(body)
     except MalformedPayload:
+        await ack()
         log.warning("an unreadable Slack press from %s", user or "someone unknown")
         notice = UNREADABLE
     else:
+        kept = await inbound.keep(interaction) if interaction is not None else None
+        await ack()
         if interaction is None:
             return
-        notice = (await inbound.handle(interaction)).notice
+        notice = (await inbound.handle(interaction, kept=kept)).notice
     if notice and user and channel:
         try:
             reply_to = body.get("response_url")

@@ -75,15 +75,20 @@ def interaction_from_activity(activity: Mapping[str, Any]) -> Interaction | None
 
 def command_from_activity(activity: Mapping[str, Any]) -> str | None:
     """The first word of a typed message, lower-cased ("help", "me"), or None if not typed."""
+    words = typed_words(activity)
+    return words[0] if words else None
+
+
+def typed_words(activity: Mapping[str, Any]) -> list[str]:
+    """The words of a typed message, lower-cased ("digest", "off"); none if not typed."""
     if not isinstance(activity, Mapping):
         raise MalformedActivity("not an activity")
     text = activity.get("text")
     if activity.get("type") != "message" or activity.get("value") is not None:
-        return None
+        return []
     words = _MENTION.sub(" ", text).split() if isinstance(text, str) else []
     # "Help!" and "help." mean help.
-    command = words[0].lower().rstrip(".!?,;:") if words else ""
-    return command or None
+    return [w for w in (word.lower().rstrip(".!?,;:") for word in words) if w]
 
 
 def activity_key(activity: Mapping[str, Any]) -> str:

@@ -14,7 +14,7 @@ import aiohttp
 from microsoft_agents.activity import Activity, Attachment, ChannelAccount, ConversationParameters
 from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
-from bot.chat.pacing import AllowancePacer, Locks, WindowPacer
+from bot.chat.pacing import AdaptiveAllowance, Locks, WindowPacer
 from bot.chat.retry_after import retry_after_seconds
 from bot.chat.teams.cards import CONTENT_TYPE, render
 from bot.chat.teams.tokens import ConnectorTokens
@@ -67,10 +67,19 @@ CONVERSATION_WINDOWS: tuple[tuple[float, int], ...] = (
 # Teams counts a window as requests arrive, which is a little later and less evenly than we
 # send them, so each window is kept as if it were 10% longer.
 WINDOW_MARGIN = 1.1
-# The tenant allowance, counted as Slack's is: 97% of it in any second, and never faster than
-# 10% over its even pace (see bot.chat.slack.adapter).
+# The tenant allowance, counted as Slack's is: starting at 97% of TEAMS_REQUESTS_PER_SECOND in
+# any second, never faster than 10% over its even pace, and finding Teams' real allowance from
+# its 429s (see bot.chat.slack.adapter and bot.chat.pacing.AdaptiveAllowance).
 ALLOWANCE_SHARE = 0.97
 CATCH_UP = 1.1
+# Teams sometimes answers 429 without Retry-After. Microsoft gives no figure, only "exponential
+# backoff with random jitter" (Optimize your bot with rate limiting in Teams): the pacer pauses
+# one of Teams' one-second windows, and the dispatcher's own backoff puts the request off.
+MISSING_RETRY_AFTER = 1.0
+# Probing above the level that met the last 429 waits this many quiet windows (two minutes): a
+# 429 pauses every request for Teams' Retry-After (a whole second at least, a whole window's
+# allowance), and Microsoft documents the allowance, so it seldom moves.
+PROBE_AFTER_WINDOWS = 120
 # Statuses worth trying again later (Teams' guidance), besides 429. Microsoft says not to retry
 # 400, 401 (after fetching a new token once), 413 or 500: they are refused for good.
 TEMPORARY_STATUSES = {412, 502, 503, 504}
@@ -140,13 +149,18 @@ class TeamsChat:
         self.bot_id = bot_id
         self.tenant_id = tenant_id
         self.max_in_flight = max_in_flight
+        self.time_scale = time_scale
         self.request_timeout = request_timeout
-        limited = requests_per_second > 0
-        self.tenant = AllowancePacer(
-            max(1, int(requests_per_second * ALLOWANCE_SHARE)) if limited else 0,
-            window=1.0 / time_scale,
-            spacing=1.0 / (requests_per_second * CATCH_UP * time_scale) if limited else 0.0,
-        )
+        self.tenant: AdaptiveAllowance | None = None
+        if requests_per_second > 0:
+            self.tenant = AdaptiveAllowance(
+                requests_per_second,
+                window=1.0 / time_scale,
+                share=ALLOWANCE_SHARE,
+                catch_up=CATCH_UP,
+                missing_retry_after=MISSING_RETRY_AFTER,
+                probe_after=PROBE_AFTER_WINDOWS,
+            )
         self.conversations = WindowPacer(
             tuple((s * WINDOW_MARGIN / time_scale, n) for s, n in CONVERSATION_WINDOWS)
         )
@@ -162,6 +176,17 @@ class TeamsChat:
         self._sent: OrderedDict[str, MessageRef] = OrderedDict()
 
     # --- the chat port -------------------------------------------------------------------------
+
+    @property
+    def allowance_window(self) -> float:
+        """The second the allowance is counted in, in seconds of our clock (0: no allowance)."""
+        return self.tenant.window * self.time_scale if self.tenant is not None else 0.0
+
+    def remember_sends(self, ages: list[float]) -> None:
+        """This replica has just become the sender: what the one before it sent `ages`
+        seconds ago still counts in the allowance."""
+        if self.tenant is not None:
+            self.tenant.remember([age / self.time_scale for age in ages])
 
     async def send(
         self, recipient: Recipient, message: Message, send_key: str, maybe_sent: bool = False
@@ -331,7 +356,8 @@ class TeamsChat:
                 raise TemporaryFailure(f"could not reach Microsoft sign-in ({exc})") from exc
             client = await self._client(service_url)
             client.client.headers["Authorization"] = f"Bearer {token}"
-            await self.tenant.wait()
+            if self.tenant is not None:
+                await self.tenant.wait()
             if conversation is not None:
                 self.conversations.record(conversation)
             try:
@@ -339,6 +365,9 @@ class TeamsChat:
             except aiohttp.ClientResponseError as exc:
                 if exc.status == 401 and attempt == 1:
                     continue
+                if exc.status == 429 and self.tenant is not None:
+                    # Every request counts against the tenant's allowance: the pacer learns.
+                    self.tenant.limited(retry_after_seconds((exc.headers or {}).get("Retry-After")))
                 raise _port_error(exc) from exc
             except (TimeoutError, aiohttp.ClientError) as exc:
                 raise TemporaryFailure(

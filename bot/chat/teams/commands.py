@@ -1,4 +1,5 @@
-"""Typed `me`, `team` and `brief` in Teams, and the presses on the SENDCO's briefing cards.
+"""Typed `me`, `team`, `brief` and `digest off|on` in Teams, and the presses on the SENDCO's
+briefing cards.
 
 `me` and `team` answer with a card of the same figures Slack's `/sendbot` shows; `brief` answers
 the SENDCO with the briefing form. Preview, Send and Edit come back as adaptiveCard/action
@@ -31,7 +32,12 @@ from bot.chat.teams.brief_cards import (
     read_draft,
     read_typed,
 )
-from bot.chat.teams.cards import CONTENT_TYPE, render_invoke_response, render_message_response
+from bot.chat.teams.cards import (
+    CONTENT_TYPE,
+    escape,
+    render_invoke_response,
+    render_message_response,
+)
 from bot.chat.teams.summary_cards import summary_card
 from bot.services.chat_briefings import (
     FormChoices,
@@ -43,6 +49,7 @@ from bot.services.chat_briefings import (
 )
 from bot.services.chat_port import Link
 from bot.services.clock import Clock
+from bot.services.digests import digest_command
 from bot.services.errors import UserError, apology
 from bot.services.summaries import person_for_chat, person_summary, team_summary
 from bot.services.summary_lines import describe_person, describe_team
@@ -51,7 +58,7 @@ from bot.storage.database import Database
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
 INVOKE_NAME = "adaptiveCard/action"
-COMMANDS = ("me", "team", "brief")
+COMMANDS = ("me", "team", "brief", "digest")
 NOT_KNOWN = (
     "sendbot does not know your Teams account yet, so there is nothing to show here. "
     "Please ask your SENDCO to add you (with the email address you use in Teams)."
@@ -93,9 +100,12 @@ class TeamsCommands:
         self.clock = clock
         self.base_url = base_url.rstrip("/")
 
-    async def reply(self, command: str, user_id: str) -> Reply:
-        """The reply to a typed `me`, `team` or `brief`: a card, or a line of text."""
+    async def reply(self, command: str, user_id: str, argument: str = "") -> Reply:
+        """The reply to a typed `me`, `team`, `brief` or `digest off|on`: a card, or a line of
+        text."""
         try:
+            if command == "digest":
+                return _text(await self._digest(user_id, argument))
             if command == "brief":
                 choices = await self._choices(user_id)
                 if isinstance(choices, str):
@@ -144,6 +154,15 @@ class TeamsCommands:
             return _card(summary_card(*describe_team(team), self._link("team")))
 
         return await self.db.run(build)
+
+    async def _digest(self, user_id: str, word: str) -> str:
+        def change(session: Session) -> str:
+            person = person_for_chat(session, PLATFORM, user_id)
+            if person is None:
+                return NOT_KNOWN
+            return digest_command(session, person, word, "digest")
+
+        return escape(await self.db.run(change))
 
     async def _choices(self, user_id: str) -> FormChoices | str:
         """What the form offers this person, or why they may not write a briefing."""

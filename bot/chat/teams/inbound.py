@@ -7,8 +7,8 @@
   updated through the Teams port (Inbound does that) and the person gets a short reply.
 - A press on the SENDCO's briefing cards (a verb starting "brief.") goes to TeamsCommands
   first, since its data is not an Interaction; the answer replaces the card.
-- A typed word gets a short reply: `help` lists the commands; `me`, `team` and `brief` are
-  answered by TeamsCommands; anything else gets the help text.
+- A typed word gets a short reply: `help` lists the commands; `me`, `team`, `brief` and
+  `digest off|on` are answered by TeamsCommands; anything else gets the help text.
 - An install (installationUpdate "add") stores the conversation reference and sends the welcome
   card; a conversationUpdate only stores the reference, since Teams sends both on an install
   and the welcome should come once. A removal marks the person not reached.
@@ -31,8 +31,8 @@ from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from bot.chat.teams.activities import (
     MalformedActivity,
     activity_key,
-    command_from_activity,
     interaction_from_activity,
+    typed_words,
 )
 from bot.chat.teams.cards import (
     CONTENT_TYPE,
@@ -57,7 +57,9 @@ HELP = (
     "- **help**: this list\n"
     "- **me**: your briefings, answers and targets\n"
     "- **team**: your team's progress, if you manage a team\n"
-    "- **brief**: write a briefing (the SENDCO only)"
+    "- **brief**: write a briefing (the SENDCO only)\n"
+    "- **digest off** or **digest on**: stop or restart your weekly digest (line managers "
+    "and the SENDCO)"
 )
 UNKNOWN = "Sorry, I do not know “{word}”.\n\n" + HELP
 BUSY = "Your press is being recorded; please wait a moment."
@@ -209,13 +211,15 @@ class TeamsInbound:
 
     async def _command(self, activity: Mapping[str, Any]) -> None:
         await self._remember(activity)  # a reference is kept when first spoken to, too
-        command = command_from_activity(activity)
+        words = typed_words(activity)
+        command = words[0] if words else None
         if command is None or command == "help":
             text = HELP
         elif command in COMMANDS:
             aad_id = (activity.get("from") or {}).get("aadObjectId")
             user_id = aad_id if isinstance(aad_id, str) else ""
-            await self._send(activity, await self.commands.reply(command, user_id))
+            argument = words[1] if len(words) > 1 else ""
+            await self._send(activity, await self.commands.reply(command, user_id, argument))
             return
         else:
             text = UNKNOWN.format(word=escape(command[:40]))

@@ -84,7 +84,7 @@ def build_manifest(*, client_id: str, app_id: str, public_url: str, version: str
         "developer": {
             "name": "sendbot",
             "websiteUrl": home,
-            "privacyUrl": home,
+            "privacyUrl": home + "privacy",
             "termsOfUseUrl": home,
         },
         "name": {"short": "sendbot", "full": "sendbot: SEND training for school staff"},
