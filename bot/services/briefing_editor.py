@@ -25,13 +25,13 @@ from bot.domain.briefing import (
     parse_day,
 )
 from bot.services import audit
+from bot.services.briefing_audience import refuse_unknown_people
 from bot.services.briefings import (
     KIND,
     WEB,
     content_hash,
     free_slug,
     plan_briefing,
-    refuse_unknown_people,
 )
 from bot.services.chat_port import Message
 from bot.services.errors import UserError

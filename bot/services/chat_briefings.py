@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 from bot.domain.audience import AudienceError, check_audience
 from bot.domain.briefing import BULLETS_ADVISED, BriefingDraft, Problem, check_briefing
 from bot.services import audit
+from bot.services.briefing_audience import audience_choices
 from bot.services.briefings import (
-    audience_choices,
     content_hash,
     free_slug,
     plan_briefing,

@@ -22,6 +22,13 @@ from starlette.datastructures import FormData
 from bot.chat.slack import blocks as slack_blocks
 from bot.chat.teams import cards as teams_cards
 from bot.domain.audience import person_of
+from bot.services.briefing_audience import (
+    NamedPerson,
+    UnknownPeople,
+    audience_choices,
+    audience_in_words,
+    named_people,
+)
 from bot.services.briefing_editor import (
     ACTIONS,
     POINTS,
@@ -37,13 +44,6 @@ from bot.services.briefing_editor import (
     editable,
     preview_message,
     update_as,
-)
-from bot.services.briefings import (
-    NamedPerson,
-    UnknownPeople,
-    audience_choices,
-    audience_in_words,
-    named_people,
 )
 from bot.services.chat_port import Message
 from bot.services.progress import school_today

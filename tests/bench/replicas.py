@@ -109,8 +109,9 @@ its default (30) while the fake tenant allows the app {TEAMS_ALLOWANCE} requests
 (Teams: two requests a person, opening the conversation and the card), with sendbot's own
 dispatch settings at their defaults. Share = the calls the fake's allowance admitted, as the
 fake timed them: (calls - 1) / seconds from the first to the last / the fake's allowance; it
-includes the time spent finding the allowance and every pause for a 429's Retry-After. The
-replicas elect
+includes the time spent finding the allowance and every pause for a 429's Retry-After. A share
+above 1 is possible: the fake counts a sliding minute, as Slack does, so a sender that starts
+cold has a whole minute's allowance free at once. The replicas elect
 one sender per platform through a PostgreSQL advisory lock, so three replicas send as one.
 Lost and duplicated are counted from the fake.
 

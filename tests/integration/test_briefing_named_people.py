@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from bot.bootstrap import Sendbot
 from bot.cli import app as cli_app
 from bot.domain.people import Role
-from bot.services.briefings import UnknownPeople
+from bot.services.briefing_audience import UnknownPeople
 from bot.services.chat_briefings import WrittenBriefing, post_briefing
 from bot.services.clock import FixedClock
 from bot.storage.briefing import Briefing
