@@ -92,7 +92,13 @@ class Inbound:
     async def keep(self, interaction: Interaction) -> int | None:
         """Keep a press before its platform is told it arrived, where the platform never sends
         it again once answered (bot.storage.kept_presses); the id to hand to `handle`. None if
-        the database cannot take it now: `handle` then records it with its usual retries."""
+        the database cannot take it now: `handle` then records it with its usual retries.
+
+        Only on PostgreSQL, where replicas run: SQLite serves one process through one writer,
+        where the extra write per press costs more than it saves (at 100 presses a second the
+        slowest answers went from 42 ms to 5 s, past Slack's three seconds; BENCHMARKS.md)."""
+        if self.db.engine.dialect.name != "postgresql":
+            return None
         now = self.clock.now()
         try:
             return await self.db.run(lambda session: keep_press(session, as_json(interaction), now))

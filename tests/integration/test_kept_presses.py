@@ -4,8 +4,10 @@ dies before recording it loses nothing: another replica records it once its clai
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlmodel import func, select
 
 from bot.chat.local.adapter import LocalChat
@@ -15,9 +17,29 @@ from bot.services.clock import FixedClock
 from bot.services.dispatcher import Dispatcher, DispatchPolicy
 from bot.services.inbound import Inbound, as_json, from_json
 from bot.storage.briefing import Acknowledgement
-from bot.storage.database import Database
+from bot.storage.database import Database, make_engine
 from bot.storage.kept_presses import CLAIM, KeptPress
+from bot.storage.migrate import upgrade
 from tests import factories
+
+
+@pytest.fixture(params=["postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Presses are kept where replicas run: on PostgreSQL (see Inbound.keep)."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+def test_on_sqlite_a_press_is_not_kept_but_recorded_as_before(tmp_path: Path) -> None:
+    db = Database(make_engine(f"sqlite:///{tmp_path / 'one-process.db'}"))
+    clock = FixedClock(datetime(2026, 11, 3, 10, 0, tzinfo=UTC))
+    try:
+        upgrade(db.engine)
+        inbound, press = _briefed(db, clock)
+        assert asyncio.run(inbound.keep(press)) is None
+        assert asyncio.run(inbound.handle(press)).notice.startswith("Thanks: recorded")
+        assert (_count(db, KeptPress), _count(db, Acknowledgement)) == (0, 1)
+    finally:
+        db.dispose()
 
 
 def _briefed(db: Database, clock: FixedClock) -> tuple[Inbound, Interaction]:
