@@ -11,16 +11,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import select
 
-from bot.chat.local.adapter import LocalChat
-from bot.services.briefings import plan_briefing
 from bot.services.chat_port import Interaction
 from bot.services.clock import FixedClock
-from bot.services.dispatcher import Dispatcher, DispatchPolicy
 from bot.services.inbound import Inbound
 from bot.storage.briefing import Acknowledgement
 from bot.storage.database import Database
-from tests import factories
 from tests.conftest import PG_ADMIN_URL
+from tests.integration.briefed import briefed_on_local_chat
 
 
 @pytest.fixture(params=["postgresql"])
@@ -32,16 +29,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 def test_a_press_while_the_database_is_away_is_recorded_when_it_returns(
     db: Database, clock: FixedClock
 ) -> None:
-    def setup(s):  # type: ignore[no-untyped-def]
-        school = factories.school(s)
-        person = factories.person(s, school, "Pat Patient")
-        briefing = factories.briefing(s, school, clock.now())
-        plan_briefing(s, briefing, clock.now(), "local", send_now=True)
-        return person.email, briefing.id
-
-    email, briefing_id = db.work(setup)
-    local = LocalChat(db, clock)
-    asyncio.run(Dispatcher(db, {"local": local}, clock, DispatchPolicy(), "t").drain())
+    local, email, briefing_id = briefed_on_local_chat(db, clock)
     name = db.engine.url.database
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
 

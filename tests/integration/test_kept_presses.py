@@ -10,17 +10,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.chat.local.adapter import LocalChat
-from bot.services.briefings import plan_briefing
 from bot.services.chat_port import Interaction, MessageRef
 from bot.services.clock import FixedClock
-from bot.services.dispatcher import Dispatcher, DispatchPolicy
 from bot.services.inbound import Inbound, as_json, from_json
 from bot.storage.briefing import Acknowledgement
 from bot.storage.database import Database, make_engine
 from bot.storage.kept_presses import CLAIM, KeptPress
 from bot.storage.migrate import upgrade
-from tests import factories
+from tests.integration.briefed import briefed_on_local_chat
 
 
 @pytest.fixture(params=["postgresql"])
@@ -44,17 +41,7 @@ def test_on_sqlite_a_press_is_not_kept_but_recorded_as_before(tmp_path: Path) ->
 
 def _briefed(db: Database, clock: FixedClock) -> tuple[Inbound, Interaction]:
     """One person sent one briefing on the local chat; their "Got it" press."""
-
-    def setup(s):  # type: ignore[no-untyped-def]
-        school = factories.school(s)
-        person = factories.person(s, school, "Pat Patient")
-        briefing = factories.briefing(s, school, clock.now())
-        plan_briefing(s, briefing, clock.now(), "local", send_now=True)
-        return person.email, briefing.id
-
-    email, briefing_id = db.work(setup)
-    local = LocalChat(db, clock)
-    asyncio.run(Dispatcher(db, {"local": local}, clock, DispatchPolicy(), "t").drain())
+    local, email, briefing_id = briefed_on_local_chat(db, clock)
     inbound = Inbound(db, {"local": local}, clock, retry_delays=())
     return inbound, Interaction("local", email, "briefing.ack", str(briefing_id))
 
